@@ -1,0 +1,33 @@
+//! Corpus format v1 (`docs/corpus-format.md`): the record types, a streaming reader for plain and
+//! zstd files, and strict per-line validation whose errors name the file, line and field.
+//!
+//! Only this crate opens input files or knows about zstd. It never panics on bad input: every
+//! problem becomes a [`CorpusError`] or a [`LineError`] that the caller either stops on or
+//! quarantines.
+
+mod error;
+mod parse;
+mod reader;
+mod record;
+pub mod time;
+
+pub use error::CorpusError;
+pub use parse::{fingerprint, parse_line, Line, LineError, SCHEMA_V1};
+pub use reader::{Chunk, ChunkReader, Source, CHUNK_BYTES};
+pub use record::{
+    CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Usage,
+};
+pub use time::{Day, Timestamp};
+
+/// Parses one line's bytes, turning invalid UTF-8 into a line error. Blank lines (only
+/// whitespace) give `Ok(None)`.
+pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| LineError {
+        field: String::new(),
+        message: format!("line is not valid UTF-8 ({e})"),
+    })?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_line(text, pos, pos.line == 1).map(Some)
+}

@@ -1,0 +1,309 @@
+//! Data-driven tests of line validation: each case is a line and the error it must give.
+
+use super::*;
+
+const GOOD: &str = r#"{"ts":"2026-11-02T09:15:04.120Z","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":20,"cache_creation_input_tokens":30,"cache_read_input_tokens":40}}"#;
+
+fn pos() -> Position {
+    Position { file: 0, line: 7 }
+}
+
+fn record(line: &str) -> Record {
+    match parse_line(line, pos(), false) {
+        Ok(Line::Record(r)) => *r,
+        other => panic!("expected a record, got {other:?}"),
+    }
+}
+
+/// Replaces `from` in the good line with `to`, parses, and returns the error as `field: message`.
+fn err_of(line: &str) -> String {
+    match parse_line(line, pos(), false) {
+        Ok(l) => panic!("expected an error, got {l:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn check(from: &str, to: &str, expect: &str) {
+    assert!(GOOD.contains(from), "{from}");
+    let line = GOOD.replacen(from, to, 1);
+    let got = err_of(&line);
+    assert!(
+        got.starts_with(expect),
+        "line {line}\n got: {got}\nwant: {expect}…"
+    );
+}
+
+#[test]
+fn good_line_parses() {
+    let r = record(GOOD);
+    assert_eq!(r.model, "claude-sonnet-4-5");
+    assert_eq!(r.usage.total_input_tokens(), 80);
+    assert_eq!(
+        r.usage.cache_write_5m_tokens, 30,
+        "no split means all 5m writes"
+    );
+    assert_eq!(r.service_tier, ServiceTier::Standard);
+    assert_eq!(r.pos, pos());
+}
+
+#[test]
+fn token_count_errors_name_the_field() {
+    check(
+        r#""input_tokens":10"#,
+        r#""input_tokens":-1"#,
+        "usage.input_tokens: must be a non-negative integer, got -1",
+    );
+    check(
+        r#""output_tokens":20"#,
+        r#""output_tokens":2.5"#,
+        "usage.output_tokens: must be a whole number, got 2.5",
+    );
+    check(
+        r#""output_tokens":20"#,
+        r#""output_tokens":20.0"#,
+        "usage.output_tokens: must be a whole number",
+    );
+    check(
+        r#""cache_read_input_tokens":40"#,
+        r#""cache_read_input_tokens":null"#,
+        "usage.cache_read_input_tokens: must be a non-negative integer, got null",
+    );
+    check(
+        r#""cache_read_input_tokens":40"#,
+        r#""cache_read_input_tokens":"40""#,
+        "usage.cache_read_input_tokens: must be a number",
+    );
+    check(
+        r#","cache_read_input_tokens":40"#,
+        "",
+        "usage.cache_read_input_tokens: required field is missing",
+    );
+}
+
+#[test]
+fn required_fields() {
+    check(
+        r#""ts":"2026-11-02T09:15:04.120Z","#,
+        "",
+        "ts: required field is missing",
+    );
+    check(
+        r#""model":"claude-sonnet-4-5","#,
+        "",
+        "model: required field is missing",
+    );
+    check(
+        r#""model":"claude-sonnet-4-5""#,
+        r#""model":"""#,
+        "model: must not be empty",
+    );
+    check(
+        r#""model":"claude-sonnet-4-5""#,
+        r#""model":7"#,
+        "model: invalid type: integer `7`, expected a string",
+    );
+}
+
+#[test]
+fn timestamps() {
+    check("09:15:04.120Z", "09:15:04.120", "ts: missing offset");
+    check("2026-11-02T", "2026-11-32T", "ts: day out of range");
+    let r = record(&GOOD.replace("09:15:04.120Z", "10:15:04.120+01:00"));
+    assert_eq!(r.ts, record(GOOD).ts);
+}
+
+#[test]
+fn cache_creation_split_must_add_up() {
+    let line = GOOD.replace(
+        r#""cache_read_input_tokens":40"#,
+        r#""cache_read_input_tokens":40,"cache_creation":{"ephemeral_5m_input_tokens":10,"ephemeral_1h_input_tokens":20}"#,
+    );
+    let r = record(&line);
+    assert_eq!(
+        (r.usage.cache_write_5m_tokens, r.usage.cache_write_1h_tokens),
+        (10, 20)
+    );
+    let bad = line.replace(
+        r#""ephemeral_1h_input_tokens":20"#,
+        r#""ephemeral_1h_input_tokens":21"#,
+    );
+    assert!(err_of(&bad).starts_with("usage.cache_creation: ephemeral_5m_input_tokens (10) + ephemeral_1h_input_tokens (21) must equal cache_creation_input_tokens (30)"));
+    let missing = line.replace(r#","ephemeral_1h_input_tokens":20"#, "");
+    assert_eq!(
+        err_of(&missing),
+        "usage.cache_creation.ephemeral_1h_input_tokens: required field is missing"
+    );
+}
+
+fn with_segments(segs: &str) -> String {
+    GOOD.replace(
+        r#""usage""#,
+        &format!(r#""prompt":{{"segments":[{segs}]}},"usage""#),
+    )
+}
+
+#[test]
+fn segments_parse_and_must_sum_to_total_input() {
+    let ok = with_segments(
+        r#"{"role":"tools","hash":"00000000000000ff","tokens":50,"cache_control":{"type":"ephemeral","ttl":"1h"}},{"role":"system","hash":"some text hash","tokens":20,"cache_control":"5m"},{"role":"tool_result","hash":"b","tokens":10}"#,
+    );
+    let r = record(&ok);
+    assert_eq!(r.segments.len(), 3);
+    assert_eq!(r.segments[0].hash, 0xff);
+    assert_eq!(r.segments[0].cache_control, Some(CacheTtl::OneHour));
+    assert_eq!(r.segments[1].cache_control, Some(CacheTtl::FiveMinutes));
+    assert_eq!(r.segments[2].cache_control, None);
+    assert_eq!(r.segments[2].role, Role::ToolResult);
+    let short = ok.replace(r#""tokens":10"#, r#""tokens":9"#);
+    assert_eq!(
+        err_of(&short),
+        "prompt.segments: segment tokens add up to 79, but usage says 80 input tokens (input_tokens + cache_creation_input_tokens + cache_read_input_tokens)"
+    );
+}
+
+#[test]
+fn segment_field_errors() {
+    let seg = |s: &str| err_of(&with_segments(s));
+    assert!(seg(r#"{"role":"bot","hash":"a","tokens":80}"#).starts_with("prompt.segments[0].role: unknown variant `bot`, expected one of `tools`, `system`, `user`, `assistant`, `tool_result`"));
+    assert_eq!(
+        seg(r#"{"role":"user","tokens":80}"#),
+        "prompt.segments[0].hash: required field is missing"
+    );
+    assert_eq!(
+        seg(r#"{"role":"user","hash":"","tokens":80}"#),
+        "prompt.segments[0].hash: must not be empty"
+    );
+    assert!(
+        seg(r#"{"role":"user","hash":"a","tokens":80,"cache_control":"2h"}"#)
+            .starts_with("prompt.segments[0].cache_control: unknown cache TTL \"2h\"")
+    );
+    assert!(
+        seg(r#"{"role":"user","hash":"a","tokens":80,"cache_control":{"type":"persistent"}}"#)
+            .starts_with("prompt.segments[0].cache_control: unknown cache_control type")
+    );
+}
+
+#[test]
+fn breakpoint_rules() {
+    let bp = |ttl: &str, n: usize| {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"role":"user","hash":"h{i}","tokens":{},"cache_control":"{ttl}"}}"#,
+                    if i == 0 { 80 } else { 0 }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    record(&with_segments(&bp("5m", 4)));
+    assert_eq!(
+        err_of(&with_segments(&bp("1h", 5))),
+        "prompt.segments[4].cache_control: more than 4 cache breakpoints (the API rejects such a request)"
+    );
+    let mixed = r#"{"role":"system","hash":"a","tokens":40,"cache_control":"5m"},{"role":"user","hash":"b","tokens":40,"cache_control":"1h"}"#;
+    assert!(err_of(&with_segments(mixed))
+        .starts_with("prompt.segments[1].cache_control: a 1h breakpoint after a 5m one"));
+}
+
+#[test]
+fn optional_fields_and_enums() {
+    let line = GOOD.replace(
+        r#""model""#,
+        r#""id":"r1","workspace":"w","team":"t","app":"a","feature":"f","tags":{"env":"prod"},"service_tier":"batch","stream":false,"latency_ms":1200,"max_tokens":4096,"task":"code","latency_class":"async","conversation_id":"c","evals":[{"model":"claude-haiku-4-5","pass":false,"score":0.5}],"future_field":{"x":[1,2]},"model""#,
+    );
+    let r = record(&line);
+    assert_eq!(r.tags, vec!["env:prod".to_string()]);
+    assert_eq!(r.service_tier, ServiceTier::Batch);
+    assert_eq!(r.task, Some(Task::Code));
+    assert_eq!(r.latency_class, Some(LatencyClass::Async));
+    assert_eq!(r.evals[0].model, "claude-haiku-4-5");
+    assert!(!r.evals[0].pass);
+    let list = record(&GOOD.replace(r#""model""#, r#""tags":["env:prod"],"model""#));
+    assert_eq!(list.tags, r.tags, "both tag forms report alike");
+    check(
+        r#""model""#,
+        r#""task":"poetry","model""#,
+        "task: unknown variant `poetry`",
+    );
+    check(
+        r#""model""#,
+        r#""service_tier":"flex","model""#,
+        "service_tier: unknown variant `flex`",
+    );
+    check(
+        r#""model""#,
+        r#""tags":[1],"model""#,
+        "tags[0]: invalid type: integer `1`, expected a string",
+    );
+    check(
+        r#""model""#,
+        r#""latency_ms":-3,"model""#,
+        "latency_ms: must be a non-negative integer",
+    );
+    let empty_team = record(&GOOD.replace(r#""model""#, r#""team":"","model""#));
+    assert_eq!(
+        empty_team.team, None,
+        "an empty attribution reads as unattributed"
+    );
+}
+
+#[test]
+fn usage_level_tier_geo_speed_are_read_and_must_agree() {
+    let inner = GOOD.replace(
+        r#""cache_read_input_tokens":40"#,
+        r#""cache_read_input_tokens":40,"service_tier":"batch","inference_geo":"us","speed":"fast""#,
+    );
+    let r = record(&inner);
+    assert_eq!(r.service_tier, ServiceTier::Batch);
+    assert!(r.us_residency());
+    assert_eq!(r.speed, Speed::Fast);
+    let clash = inner.replace(r#""model""#, r#""service_tier":"standard","model""#);
+    assert_eq!(
+        err_of(&clash),
+        "service_tier: the top-level service_tier and usage.service_tier disagree"
+    );
+}
+
+#[test]
+fn headers() {
+    assert_eq!(
+        parse_line(r#"{"schema":"tokensim.corpus/1"}"#, pos(), true),
+        Ok(Line::Header)
+    );
+    assert!(parse_line(r#"{"schema":"tokensim.corpus/2"}"#, pos(), true)
+        .unwrap_err()
+        .to_string()
+        .starts_with("schema: unsupported corpus schema"));
+    assert!(
+        err_of(r#"{"schema":"tokensim.corpus/1"}"#).starts_with("ts: required field is missing")
+    );
+    let late = GOOD.replace(r#""model""#, r#""schema":"tokensim.corpus/1","model""#);
+    assert!(err_of(&late).starts_with("schema: a header line"));
+}
+
+#[test]
+fn not_json_or_not_an_object() {
+    assert!(err_of("{\"ts\": ").starts_with("invalid JSON"));
+    assert!(err_of("[1,2]").starts_with("not a JSON object"));
+    assert!(err_of("hello").starts_with("not a JSON object"));
+    check(
+        r#""model":"claude-sonnet-4-5","#,
+        r#""model":"claude-sonnet-4-5","model":"x","#,
+        "model: appears twice",
+    );
+}
+
+#[test]
+fn fingerprints() {
+    assert_eq!(fingerprint("ff"), 0xff);
+    assert_eq!(fingerprint("FFFFFFFFFFFFFFFF"), u64::MAX);
+    assert_ne!(
+        fingerprint("system prompt v1"),
+        fingerprint("system prompt v2")
+    );
+    assert_eq!(
+        fingerprint("system prompt v1"),
+        fingerprint("system prompt v1")
+    );
+}

@@ -1,0 +1,258 @@
+//! Streaming corpus files as chunks of whole lines, plain or zstd (detected by magic bytes).
+//!
+//! The reader does no parsing: it hands out chunks of about [`CHUNK_BYTES`] that end on a line
+//! boundary, so that the engine can parse chunks in parallel while memory stays bounded by the
+//! chunks in flight, whatever the corpus length.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::error::CorpusError;
+use crate::record::Position;
+
+/// Target size of one chunk.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The path as given.
+    pub path: PathBuf,
+    /// Size on disk, in bytes (compressed size for zstd).
+    pub bytes: u64,
+}
+
+/// Whole lines from one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// Index of the file among the sources.
+    pub file: u32,
+    /// Line number of the chunk's first line (1-based).
+    pub first_line: u64,
+    /// The lines, each ending in `\n` except perhaps the file's last.
+    pub data: Vec<u8>,
+}
+
+impl Chunk {
+    /// Every line with its position, blank lines included, without the line terminator
+    /// (`\n` or `\r\n`).
+    pub fn lines(&self) -> impl Iterator<Item = (Position, &[u8])> + '_ {
+        let file = self.file;
+        let mut data = &self.data[..];
+        let mut line = self.first_line;
+        std::iter::from_fn(move || {
+            if data.is_empty() {
+                return None;
+            }
+            let (mut l, rest) = match data.iter().position(|&b| b == b'\n') {
+                Some(i) => (&data[..i], &data[i + 1..]),
+                None => (data, &data[data.len()..]),
+            };
+            if l.last() == Some(&b'\r') {
+                l = &l[..l.len() - 1];
+            }
+            data = rest;
+            let pos = Position { file, line };
+            line += 1;
+            Some((pos, l))
+        })
+    }
+}
+
+/// Opens each source in turn and yields its chunks, in file order then line order.
+pub struct ChunkReader {
+    sources: Vec<Source>,
+    next_file: usize,
+    current: Option<OpenFile>,
+    progress: Arc<AtomicU64>,
+}
+
+struct OpenFile {
+    index: u32,
+    reader: Box<dyn Read + Send>,
+    carry: Vec<u8>,
+    next_line: u64,
+    done: bool,
+}
+
+/// Counts the bytes read from disk, for progress bars.
+struct Counting<R> {
+    inner: R,
+    counter: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl ChunkReader {
+    /// Checks that every path exists and is a readable file, without reading it yet.
+    pub fn new(paths: &[PathBuf]) -> Result<ChunkReader, CorpusError> {
+        let mut sources = Vec::with_capacity(paths.len());
+        for p in paths {
+            let meta = std::fs::metadata(p).map_err(|e| CorpusError::Open {
+                path: p.clone(),
+                source: e,
+            })?;
+            if !meta.is_file() {
+                return Err(CorpusError::Open {
+                    path: p.clone(),
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+                });
+            }
+            sources.push(Source {
+                path: p.clone(),
+                bytes: meta.len(),
+            });
+        }
+        Ok(ChunkReader {
+            sources,
+            next_file: 0,
+            current: None,
+            progress: Arc::default(),
+        })
+    }
+
+    /// The sources, in order.
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// Total bytes on disk over all sources.
+    pub fn total_bytes(&self) -> u64 {
+        self.sources.iter().map(|s| s.bytes).sum()
+    }
+
+    /// A counter of bytes read from disk so far, shared with the caller for progress display.
+    pub fn progress(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.progress)
+    }
+
+    fn open(&self, index: usize) -> Result<OpenFile, CorpusError> {
+        let path = &self.sources[index].path;
+        let file = File::open(path).map_err(|e| CorpusError::Open {
+            path: path.clone(),
+            source: e,
+        })?;
+        let mut buffered = BufReader::with_capacity(
+            256 * 1024,
+            Counting {
+                inner: file,
+                counter: self.progress(),
+            },
+        );
+        let head = io::BufRead::fill_buf(&mut buffered).map_err(|e| read_error(path, e))?;
+        let reader: Box<dyn Read + Send> = if head.starts_with(&ZSTD_MAGIC) {
+            Box::new(
+                zstd::stream::read::Decoder::with_buffer(buffered)
+                    .map_err(|e| read_error(path, e))?,
+            )
+        } else {
+            Box::new(buffered)
+        };
+        Ok(OpenFile {
+            index: index as u32,
+            reader,
+            carry: Vec::new(),
+            next_line: 1,
+            done: false,
+        })
+    }
+}
+
+fn read_error(path: &Path, e: io::Error) -> CorpusError {
+    CorpusError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+impl Iterator for ChunkReader {
+    type Item = Result<Chunk, CorpusError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.current.is_none() {
+                if self.next_file >= self.sources.len() {
+                    return None;
+                }
+                match self.open(self.next_file) {
+                    Ok(f) => self.current = Some(f),
+                    Err(e) => {
+                        self.next_file = self.sources.len();
+                        return Some(Err(e));
+                    }
+                }
+                self.next_file += 1;
+            }
+            let path = self.sources[self.next_file - 1].path.clone();
+            let f = self.current.as_mut().expect("a file is open");
+            match f.next_chunk() {
+                Ok(Some(chunk)) => return Some(Ok(chunk)),
+                Ok(None) => self.current = None,
+                Err(e) => {
+                    self.current = None;
+                    self.next_file = self.sources.len();
+                    return Some(Err(read_error(&path, e)));
+                }
+            }
+        }
+    }
+}
+
+impl OpenFile {
+    fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
+        if self.done && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut data = std::mem::take(&mut self.carry);
+        data.reserve(CHUNK_BYTES + 64 * 1024);
+        while !self.done && data.len() < CHUNK_BYTES {
+            let start = data.len();
+            data.resize(start + 64 * 1024, 0);
+            let n = loop {
+                match self.reader.read(&mut data[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(e),
+                }
+            };
+            data.truncate(start + n);
+            if n == 0 {
+                self.done = true;
+            }
+        }
+        if !self.done {
+            // Keep the partial last line for the next chunk. A single line longer than the chunk
+            // grows the chunk until its end is found.
+            match data.iter().rposition(|&b| b == b'\n') {
+                Some(i) => self.carry = data.split_off(i + 1),
+                None => {
+                    self.carry = data;
+                    return self.next_chunk();
+                }
+            }
+        }
+        if data.is_empty() {
+            return Ok(None);
+        }
+        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64
+            + u64::from(data.last() != Some(&b'\n'));
+        let chunk = Chunk {
+            file: self.index,
+            first_line: self.next_line,
+            data,
+        };
+        self.next_line += lines;
+        Ok(Some(chunk))
+    }
+}

@@ -1,0 +1,13 @@
+//! The replay engine. It streams the corpus once: the reader yields chunks of whole lines, rayon
+//! parses and prices chunks in parallel, and per-chunk tallies merge in chunk order into
+//! `BTreeMap`s, so the result is byte-identical whatever the thread count.
+//!
+//! Only this crate knows about rayon.
+
+mod replay;
+mod tally;
+
+pub use replay::{
+    replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,
+};
+pub use tally::{Key, RefSums, Tally, Workload};

@@ -1,0 +1,98 @@
+//! Accumulators. Every field is an integer sum, so merging is associative and commutative and
+//! exact: per-row totals add up to the grand total to the pico-dollar.
+
+use std::ops::AddAssign;
+
+use tokensim_corpus::Day;
+use tokensim_pricing::{Cost, ModelId, Tokens};
+
+/// A workload: (team, app, feature). A missing part is `None` and reads "unattributed".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Workload {
+    /// `team`.
+    pub team: Option<String>,
+    /// `app`.
+    pub app: Option<String>,
+    /// `feature`.
+    pub feature: Option<String>,
+}
+
+impl Workload {
+    /// `team/app/feature` with "unattributed" for missing parts.
+    pub fn label(&self) -> String {
+        let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "unattributed".to_string());
+        format!(
+            "{}/{}/{}",
+            part(&self.team),
+            part(&self.app),
+            part(&self.feature)
+        )
+    }
+}
+
+/// The aggregation key: one row per (workload, model, day).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    /// The workload.
+    pub workload: Workload,
+    /// The canonical model.
+    pub model: ModelId,
+    /// The UTC day.
+    pub day: Day,
+}
+
+/// Token sums of one size class, from which the naive reference is priced once the reference
+/// model is known (it is the most expensive model seen, so only known after the pass).
+pub type RefSums = Tokens;
+
+/// What a row accumulates.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Calls.
+    pub requests: u64,
+    /// Calls through the Batch API.
+    pub batch_requests: u64,
+    /// Tokens by component, as recorded.
+    pub tokens: Tokens,
+    /// Cost by component, as recorded.
+    pub cost: Cost,
+    /// Reference sums by size class (index i: total input in (threshold[i-1], threshold[i]]).
+    pub reference: Vec<RefSums>,
+}
+
+impl Tally {
+    pub(crate) fn new(classes: usize) -> Tally {
+        Tally {
+            reference: vec![Tokens::default(); classes],
+            ..Tally::default()
+        }
+    }
+}
+
+fn add_tokens(a: &mut Tokens, b: &Tokens) {
+    a.input += b.input;
+    a.cache_write_5m += b.cache_write_5m;
+    a.cache_write_1h += b.cache_write_1h;
+    a.cache_read += b.cache_read;
+    a.output += b.output;
+    a.web_search_requests += b.web_search_requests;
+}
+
+impl AddAssign<&Tally> for Tally {
+    fn add_assign(&mut self, o: &Tally) {
+        self.requests += o.requests;
+        self.batch_requests += o.batch_requests;
+        add_tokens(&mut self.tokens, &o.tokens);
+        self.cost += o.cost;
+        if self.reference.len() < o.reference.len() {
+            self.reference.resize(o.reference.len(), Tokens::default());
+        }
+        for (a, b) in self.reference.iter_mut().zip(&o.reference) {
+            add_tokens(a, b);
+        }
+    }
+}
+
+pub(crate) fn add_record_tokens(t: &mut Tokens, b: &Tokens) {
+    add_tokens(t, b);
+}
