@@ -5,9 +5,11 @@
 //! Only this crate knows about rayon.
 
 mod replay;
+mod summary;
 mod tally;
 
 pub use replay::{
     replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,
 };
+pub use summary::summarize;
 pub use tally::{Key, RefSums, Tally, Workload};

@@ -541,8 +541,8 @@ impl Catalog {
                 let variants = [Some(row.base), row.long_context.map(|b| b.rates), row.fast];
                 for (v, rates) in variants.into_iter().enumerate() {
                     let Some(rates) = rates else { continue };
-                    for batch in 0..2 {
-                        for res in 0..2 {
+                    for (batch, by_res) in table[v].iter_mut().enumerate() {
+                        for (res, slot) in by_res.iter_mut().enumerate() {
                             let mut mult = discount.unwrap_or(Ratio::ONE);
                             if batch == 1 {
                                 mult = mult.times(self.batch_multiplier);
@@ -550,7 +550,7 @@ impl Catalog {
                             if res == 1 && m.residency {
                                 mult = mult.times(self.residency_multiplier);
                             }
-                            table[v][batch][res] = Some(rates.map(|comp, r| {
+                            *slot = Some(rates.map(|comp, r| {
                                 let (out, exact) = mult.apply(r);
                                 if !exact {
                                     let label = format!(

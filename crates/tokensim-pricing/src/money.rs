@@ -59,7 +59,7 @@ pub fn format_cents(cents: i128) -> String {
     let dollars = (a / 100).to_string();
     let mut grouped = String::with_capacity(dollars.len() + dollars.len() / 3);
     for (i, c) in dollars.chars().enumerate() {
-        if i > 0 && (dollars.len() - i) % 3 == 0 {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -124,7 +124,7 @@ impl Rate {
         let r = Ratio::parse(s)?;
         // r = num/den with den a power of ten; micro = num * 1e6 / den must be whole.
         let micro = r.num as u128 * 1_000_000;
-        if micro % r.den as u128 != 0 {
+        if !micro.is_multiple_of(r.den as u128) {
             return Err(format!(
                 "price {s:?} has more than six decimals (finer than 1 micro-USD per MTok)"
             ));

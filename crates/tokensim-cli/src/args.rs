@@ -1,0 +1,126 @@
+//! Command-line arguments (clap derive). `--help` is the user's manual: each flag says what it
+//! does, its default, and where the rules are documented.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// What would our Claude API traffic have cost if...? tokensim replays recorded API usage and
+/// prices it exactly, as recorded and against a naive reference.
+#[derive(Debug, Parser)]
+#[command(name = "tokensim", version, about, long_about = None, propagate_version = true)]
+#[command(
+    after_help = "Start with:\n  tokensim replay --corpus corpora/demo.jsonl.zst\n\nCorpus format: docs/corpus-format.md. Prices: tokensim prices, docs/price-catalog.md."
+)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Price a corpus as recorded and against the naive reference, by workload, model and day.
+    ///
+    /// Every record is priced from its recorded usage (cache reads and writes, batch, residency,
+    /// fast mode, web search) with the price row in force at its timestamp. The naive reference
+    /// prices the same calls on the most expensive model in the corpus, real time, no caching.
+    #[command(
+        after_help = "Examples:\n  tokensim replay --corpus corpora/demo.jsonl.zst\n  tokensim replay --corpus a.jsonl b.jsonl.zst --format json --output report.json\n  tokensim replay --corpus logs.jsonl --quarantine rejected.jsonl --prices our-contract.toml"
+    )]
+    Replay(ReplayArgs),
+    /// Print the price catalog (with an overlay applied, if given).
+    Prices(PricesArgs),
+    /// Write a deterministic synthetic organization's traffic (the demo corpus).
+    ///
+    /// Six workload archetypes (support chat, RAG, classification pipeline, nightly summaries,
+    /// coding agent, internal copilot), daily and weekly cycles, heavy-tailed sizes, prompt
+    /// segments with cache breakpoints, and eval outcomes on a sample. See docs/demo-corpus.md.
+    #[command(
+        after_help = "Example:\n  tokensim gen --seed 7 --days 30 --requests-per-day 1500 -o corpora/demo.jsonl.zst"
+    )]
+    Gen(GenArgs),
+}
+
+/// Output formats of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text tables (the default).
+    Table,
+    /// Markdown, for pull requests and docs.
+    Md,
+    /// The versioned JSON report (docs/report-format.md), exact to the pico-dollar.
+    Json,
+}
+
+/// Flags shared by commands that read prices.
+#[derive(Debug, clap::Args)]
+pub struct PriceFlags {
+    /// Overlay negotiated terms on the catalog: a TOML file of discounts (global or per model,
+    /// effective from a date) and extra models. See docs/price-catalog.md.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+}
+
+/// `tokensim replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Corpus files (JSONL, plain or zstd, detected by content). Several files are one corpus.
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// The naive reference's model (default: the most expensive model in the corpus).
+    #[arg(long, value_name = "MODEL")]
+    pub reference_model: Option<String>,
+    /// Set bad records aside in FILE (one JSON object per line: file, line, field, reason, raw)
+    /// and go on. Without it the first bad record stops the run.
+    #[arg(long, value_name = "FILE")]
+    pub quarantine: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Never show a progress bar (it shows only on a terminal, for large corpora).
+    #[arg(long)]
+    pub no_progress: bool,
+    #[command(flatten)]
+    pub price: PriceFlags,
+    /// Print the resolved settings as JSON and exit.
+    #[arg(long, hide = true)]
+    pub show_settings: bool,
+}
+
+/// `tokensim prices`.
+#[derive(Debug, clap::Args)]
+pub struct PricesArgs {
+    /// Output format (`table` or `json`).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim gen`.
+#[derive(Debug, clap::Args)]
+pub struct GenArgs {
+    /// Seed of the generator: the same seed and sizes give byte-identical output.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Days of traffic.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Mean requests per day across all workloads.
+    #[arg(long, default_value_t = 1500)]
+    pub requests_per_day: u64,
+    /// First day (UTC), YYYY-MM-DD.
+    #[arg(long, default_value = "2026-10-01")]
+    pub start: String,
+    /// Output file; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}

@@ -1,0 +1,345 @@
+//! What each command does: resolve arguments into the engine's configuration, run, write.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use tokensim_engine::{replay, summarize, Quarantined, ReplayConfig, Sink};
+use tokensim_pricing::{Catalog, BUILTIN_CATALOG};
+use tokensim_report::{render, to_json, Markup};
+
+use crate::args::{Cli, Command, Format, GenArgs, PriceFlags, PricesArgs, ReplayArgs};
+
+/// Corpora smaller than this finish before a progress bar is worth drawing.
+const PROGRESS_MIN_BYTES: u64 = 16 << 20;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Replay(a) => cmd_replay(a),
+        Command::Prices(a) => cmd_prices(a),
+        Command::Gen(a) => cmd_gen(a),
+    }
+}
+
+fn load_catalog(flags: &PriceFlags) -> Result<Catalog> {
+    let overlay = match &flags.prices {
+        None => None,
+        Some(p) => Some((
+            p.display().to_string(),
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read --prices {}", p.display()))?,
+        )),
+    };
+    Ok(Catalog::parse(
+        BUILTIN_CATALOG,
+        "built-in catalog",
+        overlay.as_ref().map(|(o, t)| (o.as_str(), t.as_str())),
+    )?)
+}
+
+/// Opens the output: a file, or stdout for `None` and `-`.
+fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) if p != Path::new("-") => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        _ => Box::new(BufWriter::new(io::stdout().lock())),
+    })
+}
+
+struct CliSink {
+    bar: Option<ProgressBar>,
+    quarantine: Option<(PathBuf, BufWriter<File>)>,
+    error: Option<io::Error>,
+}
+
+impl Sink for CliSink {
+    fn progress(&mut self, done: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    }
+
+    fn quarantined(&mut self, q: &Quarantined) {
+        if let Some((_, w)) = &mut self.quarantine {
+            let line = serde_json::json!({"file": q.file, "line": q.line, "field": q.field, "reason": q.reason, "raw": q.raw});
+            if let Err(e) = writeln!(w, "{line}") {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+}
+
+fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(&a.price)?;
+    let cfg = ReplayConfig {
+        corpus: a.corpus.clone(),
+        reference_model: a.reference_model.clone(),
+        quarantine: a.quarantine.is_some(),
+        threads: a.threads,
+    };
+    if a.show_settings {
+        let settings = serde_json::json!({
+            "corpus": cfg.corpus, "reference_model": cfg.reference_model, "quarantine": a.quarantine,
+            "threads": cfg.threads, "format": format!("{:?}", a.format).to_lowercase(), "output": a.output,
+            "catalog_version": catalog.version, "overlay": catalog.overlay,
+        });
+        println!("{}", serde_json::to_string_pretty(&settings)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if a.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let total: u64 = a
+        .corpus
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let show_bar = !a.no_progress && io::stderr().is_terminal() && total >= PROGRESS_MIN_BYTES;
+    let bar = show_bar.then(|| {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} replaying [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar
+    });
+    let quarantine = match &a.quarantine {
+        None => None,
+        Some(p) => Some((
+            p.clone(),
+            BufWriter::new(
+                File::create(p)
+                    .with_context(|| format!("cannot create --quarantine {}", p.display()))?,
+            ),
+        )),
+    };
+    let mut sink = CliSink {
+        bar,
+        quarantine,
+        error: None,
+    };
+    let outcome = replay(&cfg, &catalog, &mut sink);
+    if let Some(bar) = &sink.bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    if let Some((path, mut w)) = sink.quarantine.take() {
+        if let Some(e) = sink.error.take() {
+            return Err(e).with_context(|| format!("cannot write --quarantine {}", path.display()));
+        }
+        w.flush()
+            .with_context(|| format!("cannot write --quarantine {}", path.display()))?;
+        if outcome.stats.quarantined > 0 {
+            eprintln!(
+                "note: {} of {} records quarantined in {} (by field: {})",
+                outcome.stats.quarantined,
+                outcome.stats.records_read,
+                path.display(),
+                outcome
+                    .stats
+                    .quarantine_by_field
+                    .iter()
+                    .map(|(f, n)| format!("{f} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let report = summarize(&outcome, &catalog, env!("CARGO_PKG_VERSION"));
+    let text = match a.format {
+        Format::Table => render(&report, Markup::Terminal),
+        Format::Md => render(&report, Markup::Markdown),
+        Format::Json => to_json(&report),
+    };
+    let mut out = output(a.output.as_deref())?;
+    out.write_all(text.as_bytes())
+        .context("cannot write the report")?;
+    out.flush().context("cannot write the report")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_prices(a: PricesArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(&a.price)?;
+    let mut out = output(None)?;
+    let text = match a.format {
+        Format::Json => prices_json(&catalog),
+        Format::Table | Format::Md => prices_table(&catalog, a.format == Format::Md),
+    };
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prices_json(catalog: &Catalog) -> String {
+    let rates = |r: &tokensim_pricing::Rates| {
+        serde_json::json!({
+            "input": r.input.usd_per_mtok(), "cache_write_5m": r.cache_write_5m.usd_per_mtok(),
+            "cache_write_1h": r.cache_write_1h.usd_per_mtok(), "cache_read": r.cache_read.usd_per_mtok(),
+            "output": r.output.usd_per_mtok(),
+        })
+    };
+    let models: Vec<_> = catalog
+        .models
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "id": m.id, "name": m.name, "aliases": m.aliases, "min_cacheable_tokens": m.min_cacheable_tokens,
+                "residency": m.residency, "source": m.source, "verified": m.verified,
+                "prices": m.rows.iter().map(|r| serde_json::json!({
+                    "effective_from": r.effective_from.to_string(),
+                    "standard": rates(&r.base),
+                    "long_context": r.long_context.map(|b| serde_json::json!({"above_input_tokens": b.above_input_tokens, "rates": rates(&b.rates)})),
+                    "fast": r.fast.as_ref().map(rates),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "catalog_version": catalog.version, "overlay": catalog.overlay,
+        "batch_multiplier": catalog.batch_multiplier.to_string(), "residency_multiplier": catalog.residency_multiplier.to_string(),
+        "web_search_usd_per_request": catalog.web_search_fee.usd_exact(), "unit": "USD per million tokens",
+        "models": models,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serializes");
+    s.push('\n');
+    s
+}
+
+fn prices_table(catalog: &Catalog, markdown: bool) -> String {
+    let mut rows: Vec<[String; 10]> = Vec::new();
+    for m in &catalog.models {
+        for (i, r) in m.rows.iter().enumerate() {
+            let b = &r.base;
+            rows.push([
+                if i == 0 { m.id.clone() } else { String::new() },
+                r.effective_from.to_string(),
+                b.input.usd_per_mtok(),
+                b.cache_write_5m.usd_per_mtok(),
+                b.cache_write_1h.usd_per_mtok(),
+                b.cache_read.usd_per_mtok(),
+                b.output.usd_per_mtok(),
+                r.long_context
+                    .map(|l| {
+                        format!(
+                            ">{}K: {}/{}",
+                            l.above_input_tokens / 1000,
+                            l.rates.input.usd_per_mtok(),
+                            l.rates.output.usd_per_mtok()
+                        )
+                    })
+                    .unwrap_or_default(),
+                r.fast
+                    .map(|f| format!("{}/{}", f.input.usd_per_mtok(), f.output.usd_per_mtok()))
+                    .unwrap_or_default(),
+                if i == 0 {
+                    format!(
+                        "{}{}",
+                        m.min_cacheable_tokens,
+                        if m.residency { "" } else { " (no residency)" }
+                    )
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+    }
+    let headers = [
+        "model",
+        "from",
+        "input",
+        "write 5m",
+        "write 1h",
+        "read",
+        "output",
+        "long context in/out",
+        "fast in/out",
+        "min cache",
+    ];
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].len())
+                .chain([headers[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let fmt = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(c, s)| {
+                if c < 2 {
+                    format!("{s:<w$}", w = widths[c])
+                } else {
+                    format!("{s:>w$}", w = widths[c])
+                }
+            })
+            .collect();
+        if markdown {
+            format!("| {} |\n", padded.join(" | "))
+        } else {
+            format!("  {}\n", padded.join("  ").trim_end())
+        }
+    };
+    let mut out = format!(
+        "Claude prices, USD per million tokens (catalog {}{}). Batch: x{} on every token price. US residency (inference_geo \"us\"): x{} on Claude 4.6 and later. Web search: ${} per search.\n\n",
+        catalog.version,
+        catalog.overlay.as_ref().map(|o| format!(", overlay {o:?}")).unwrap_or_default(),
+        catalog.batch_multiplier,
+        catalog.residency_multiplier,
+        catalog.web_search_fee.usd_exact().trim_end_matches('0'),
+    );
+    out.push_str(&fmt(headers.to_vec()));
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&fmt(rule.iter().map(String::as_str).collect()));
+    for r in &rows {
+        out.push_str(&fmt(r.iter().map(String::as_str).collect()));
+    }
+    out.push_str("\nAliases and dated snapshots resolve to these ids: `tokensim prices --format json` lists them.\n");
+    out
+}
+
+fn cmd_gen(a: GenArgs) -> Result<ExitCode> {
+    let catalog = Catalog::builtin();
+    let start =
+        tokensim_corpus::Day::parse(&a.start).map_err(|m| anyhow::anyhow!("--start: {m}"))?;
+    let mut min = std::collections::BTreeMap::new();
+    for id in tokensim_gen::MODELS {
+        let m = catalog
+            .resolve(id)
+            .with_context(|| format!("generator model {id}"))?;
+        min.insert(id.to_string(), catalog.model(m).min_cacheable_tokens);
+    }
+    let cfg = tokensim_gen::GenConfig {
+        seed: a.seed,
+        days: a.days,
+        requests_per_day: a.requests_per_day,
+        start_date: start.civil(),
+        min_cacheable_tokens: min,
+    };
+    let path = &a.output;
+    let to_stdout = path == Path::new("-");
+    let summary = if !to_stdout && path.extension().is_some_and(|e| e == "zst") {
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut enc = zstd::Encoder::new(BufWriter::new(file), 15)?;
+        let s = tokensim_gen::generate(&cfg, &mut enc)?;
+        enc.finish()?.flush()?;
+        s
+    } else {
+        let mut out = output(Some(path))?;
+        let s = tokensim_gen::generate(&cfg, &mut out)?;
+        out.flush()?;
+        s
+    };
+    eprintln!("wrote {} records to {}", summary.records, path.display());
+    Ok(ExitCode::SUCCESS)
+}

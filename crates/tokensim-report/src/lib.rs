@@ -1,0 +1,18 @@
+//! The Report model and its renderings. This crate only formats: every number it prints already
+//! exists in the [`Report`] model, which the engine builds.
+
+mod model;
+mod render;
+
+pub use model::{
+    CatalogSection, CorpusSection, CostBreakdown, DiscountSection, FileSection, ReferenceSection,
+    Report, RoundingSection, Row, TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+};
+pub use render::{apportion_cents, compact, render, Markup};
+
+/// The canonical JSON form, pretty-printed, with a final newline.
+pub fn to_json(report: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("a report always serializes");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,294 @@
+//! The Report model: everything a rendering prints, already computed. JSON is its canonical
+//! form (`schema: "tokensim.report/1"`, documented in docs/report-format.md).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tokensim_pricing::money::PICO_PER_USD;
+use tokensim_pricing::PicoUsd;
+
+/// The schema name and version of the JSON form.
+pub const REPORT_SCHEMA: &str = "tokensim.report/1";
+
+/// An exact amount of money, serialized as a decimal USD string with twelve decimals
+/// (`"1234.567890123456"`), so no consumer loses a pico-dollar to floating point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Usd(pub PicoUsd);
+
+impl Serialize for Usd {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.usd_exact())
+    }
+}
+
+impl<'de> Deserialize<'de> for Usd {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Usd, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_usd(&s)
+            .map(Usd)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not an exact USD amount")))
+    }
+}
+
+fn parse_usd(s: &str) -> Option<PicoUsd> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if int.is_empty()
+        || frac.len() > 12
+        || !int.bytes().chain(frac.bytes()).all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i128 = int.parse().ok()?;
+    let frac_v: i128 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<12}").parse().ok()?
+    };
+    let v = whole * PICO_PER_USD + frac_v;
+    Some(PicoUsd(if neg { -v } else { v }))
+}
+
+impl fmt::Display for Usd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Token counts by price component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TokenCounts {
+    /// Uncached input.
+    pub input: u64,
+    /// 5-minute cache writes.
+    pub cache_write_5m: u64,
+    /// 1-hour cache writes.
+    pub cache_write_1h: u64,
+    /// Cache reads.
+    pub cache_read: u64,
+    /// Output.
+    pub output: u64,
+    /// Web search requests.
+    pub web_search_requests: u64,
+}
+
+/// Cost by component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CostBreakdown {
+    /// Uncached input.
+    pub input: Usd,
+    /// 5-minute cache writes.
+    pub cache_write_5m: Usd,
+    /// 1-hour cache writes.
+    pub cache_write_1h: Usd,
+    /// Cache reads.
+    pub cache_read: Usd,
+    /// Output.
+    pub output: Usd,
+    /// Web search fees.
+    pub web_search: Usd,
+    /// The sum of the above.
+    pub total: Usd,
+}
+
+/// One row: a group of calls with what they cost as recorded and on the naive reference.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Row {
+    /// `team` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub team: Option<String>,
+    /// `app` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub app: Option<String>,
+    /// `feature` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub feature: Option<String>,
+    /// Canonical model id (model rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub model: Option<String>,
+    /// UTC day, `YYYY-MM-DD` (day rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub day: Option<String>,
+    /// Calls.
+    pub requests: u64,
+    /// Of which through the Batch API.
+    pub batch_requests: u64,
+    /// Tokens as recorded.
+    pub tokens: TokenCounts,
+    /// Cost as recorded.
+    pub recorded: CostBreakdown,
+    /// Cost of the same calls on the naive reference.
+    pub reference: Usd,
+    /// `reference - recorded`: what the organization saves against the naive reference.
+    pub saving_vs_reference: Usd,
+}
+
+impl Row {
+    /// The row's label: `team/app/feature`, the model or the day.
+    pub fn label(&self) -> String {
+        if let Some(m) = &self.model {
+            return m.clone();
+        }
+        if let Some(d) = &self.day {
+            return d.clone();
+        }
+        if self.team.is_none() && self.app.is_none() && self.feature.is_none() {
+            // Only the totals row has no key at all: workload rows always carry their three parts.
+            return "total".into();
+        }
+        let part = |p: &Option<String>| p.as_deref().unwrap_or(UNATTRIBUTED).to_string();
+        format!(
+            "{}/{}/{}",
+            part(&self.team),
+            part(&self.app),
+            part(&self.feature)
+        )
+    }
+}
+
+/// The label of a missing workload part.
+pub const UNATTRIBUTED: &str = "unattributed";
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FileSection {
+    /// The path as given.
+    pub path: String,
+    /// BLAKE3 of the decompressed bytes.
+    pub blake3: String,
+    /// Whether the file had a `tokensim.corpus/1` header.
+    pub header: bool,
+    /// Records read.
+    pub records: u64,
+    /// Records priced.
+    pub priced: u64,
+    /// Records quarantined.
+    pub quarantined: u64,
+}
+
+/// What was read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CorpusSection {
+    /// The files.
+    pub files: Vec<FileSection>,
+    /// Records read (= priced + quarantined).
+    pub records_read: u64,
+    /// Records priced.
+    pub priced: u64,
+    /// Records quarantined (only with `--quarantine`).
+    pub quarantined: u64,
+    /// Quarantined records by field at fault.
+    pub quarantined_by_field: BTreeMap<String, u64>,
+    /// Blank lines skipped.
+    pub blank_lines: u64,
+    /// Earliest priced call.
+    pub first_ts: Option<String>,
+    /// Latest priced call.
+    pub last_ts: Option<String>,
+}
+
+/// A discount applied from an overlay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscountSection {
+    /// The model, or `null` for every model.
+    pub model: Option<String>,
+    /// Percent off, as written.
+    pub percent: String,
+    /// In force from (inclusive), or `null` for always.
+    pub effective_from: Option<String>,
+}
+
+/// A price the overlay made inexact and that was rounded once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundingSection {
+    /// The model.
+    pub model: String,
+    /// From this day.
+    pub effective_from: String,
+    /// Which rate.
+    pub what: String,
+    /// The exact rate in micro-USD per MTok, as a fraction.
+    pub exact: String,
+    /// The rate used, micro-USD per MTok.
+    pub rounded_micro_usd_per_mtok: u64,
+}
+
+/// Which prices were used.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CatalogSection {
+    /// The catalog's version (its verification date).
+    pub version: String,
+    /// The overlay's name, if one was applied.
+    pub overlay: Option<String>,
+    /// The overlay's discounts.
+    pub discounts: Vec<DiscountSection>,
+    /// Rates rounded because of the overlay (empty when all is exact).
+    pub roundings: Vec<RoundingSection>,
+}
+
+/// The naive reference.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReferenceSection {
+    /// Its model (`null` when nothing was priced).
+    pub model: Option<String>,
+    /// How it was chosen: `most-expensive-in-corpus` or `flag`.
+    pub chosen_by: String,
+    /// The rule, in words.
+    pub rule: String,
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ToolSection {
+    /// `tokensim`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+}
+
+/// A baseline replay report.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Report {
+    /// [`REPORT_SCHEMA`].
+    pub schema: String,
+    /// Who wrote it.
+    pub tool: ToolSection,
+    /// What was read.
+    pub corpus: CorpusSection,
+    /// Which prices.
+    pub catalog: CatalogSection,
+    /// The naive reference.
+    pub reference: ReferenceSection,
+    /// All priced calls.
+    pub totals: Row,
+    /// By workload (team/app/feature), most expensive first.
+    pub by_workload: Vec<Row>,
+    /// By model, most expensive first.
+    pub by_model: Vec<Row>,
+    /// By UTC day, in date order.
+    pub by_day: Vec<Row>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usd_round_trips_exactly() {
+        for v in [0i128, 1, -1, 123_456_789_012_345_678, -5 * PICO_PER_USD] {
+            let s = serde_json::to_string(&Usd(PicoUsd(v))).unwrap();
+            let back: Usd = serde_json::from_str(&s).unwrap();
+            assert_eq!(back.0 .0, v, "{s}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Usd(PicoUsd(1_500_000_000_000))).unwrap(),
+            "\"1.500000000000\""
+        );
+        assert!(serde_json::from_str::<Usd>("\"1.0000000000001\"").is_err());
+        assert!(serde_json::from_str::<Usd>("1.5").is_err());
+    }
+}

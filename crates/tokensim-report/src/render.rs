@@ -1,0 +1,379 @@
+//! Human renderings: a terminal table and Markdown share one table model and differ only in
+//! how a table is drawn (hyperfine's `MarkupExporter` idea).
+//!
+//! Displayed cents are apportioned (largest remainder) so that every money column's rows add up
+//! exactly to its total row; the exact pico-dollar values are in the JSON.
+
+use tokensim_pricing::money::{div_round_half_even, format_cents, PICO_PER_CENT};
+use tokensim_pricing::PicoUsd;
+
+use crate::model::{Report, Row};
+
+/// How a table is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// Aligned plain text for a terminal.
+    Terminal,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+
+struct Table {
+    headers: Vec<&'static str>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+    total: Option<Vec<String>>,
+}
+
+impl Table {
+    fn render(&self, markup: Markup, out: &mut String) {
+        let mut all: Vec<&Vec<String>> = self.rows.iter().collect();
+        if let Some(t) = &self.total {
+            all.push(t);
+        }
+        let widths: Vec<usize> = (0..self.headers.len())
+            .map(|c| {
+                all.iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([self.headers[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let cell = |s: &str, c: usize| {
+            let pad = widths[c] - s.chars().count();
+            match self.align[c] {
+                Align::Left => format!("{s}{}", " ".repeat(pad)),
+                Align::Right => format!("{}{s}", " ".repeat(pad)),
+            }
+        };
+        let line = |cells: Vec<String>| match markup {
+            Markup::Terminal => format!("  {}\n", cells.join("  ").trim_end()),
+            Markup::Markdown => format!("| {} |\n", cells.join(" | ")),
+        };
+        out.push_str(&line(
+            self.headers
+                .iter()
+                .enumerate()
+                .map(|(c, h)| cell(h, c))
+                .collect(),
+        ));
+        let rule: Vec<String> = widths
+            .iter()
+            .enumerate()
+            .map(|(c, &w)| match (markup, self.align[c]) {
+                (Markup::Terminal, _) => "-".repeat(w),
+                (Markup::Markdown, Align::Left) => format!(":{}", "-".repeat(w.max(2) - 1)),
+                (Markup::Markdown, Align::Right) => format!("{}:", "-".repeat(w.max(2) - 1)),
+            })
+            .collect();
+        out.push_str(&line(rule.clone()));
+        for r in &self.rows {
+            out.push_str(&line(
+                r.iter().enumerate().map(|(c, s)| cell(s, c)).collect(),
+            ));
+        }
+        if let Some(t) = &self.total {
+            if markup == Markup::Terminal {
+                out.push_str(&line(rule));
+            }
+            let cells: Vec<String> = t
+                .iter()
+                .enumerate()
+                .map(|(c, s)| {
+                    if markup == Markup::Markdown && !s.is_empty() {
+                        cell(&format!("**{s}**"), c)
+                    } else {
+                        cell(s, c)
+                    }
+                })
+                .collect();
+            out.push_str(&line(cells));
+        }
+    }
+}
+
+/// Splits exact amounts into displayed cents that add up exactly to the displayed total (the
+/// total rounded half to even): each row gets its floor, and the remaining cents go to the rows
+/// with the largest remainders (ties to the earlier row). Amounts must be non-negative.
+pub fn apportion_cents(amounts: &[PicoUsd]) -> (Vec<i128>, i128) {
+    let total: i128 = amounts.iter().map(|a| a.0).sum();
+    let total_cents = div_round_half_even(total, PICO_PER_CENT);
+    if amounts.iter().any(|a| a.0 < 0) {
+        // Apportioning signed amounts has no single meaning; round each row on its own.
+        return (
+            amounts.iter().map(|a| a.round_cents()).collect(),
+            total_cents,
+        );
+    }
+    let mut cents: Vec<i128> = amounts.iter().map(|a| a.0 / PICO_PER_CENT).collect();
+    // The floors never exceed the rounded total, and fall short of it by at most one cent a row.
+    let mut left = total_cents - cents.iter().sum::<i128>();
+    assert!(
+        (0..=amounts.len() as i128).contains(&left),
+        "apportioning {left} cents"
+    );
+    let mut order: Vec<usize> = (0..amounts.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(amounts[i].0 % PICO_PER_CENT), i));
+    let mut k = 0;
+    while left > 0 && !order.is_empty() {
+        cents[order[k % order.len()]] += 1;
+        left -= 1;
+        k += 1;
+    }
+    (cents, total_cents)
+}
+
+/// Tokens in a compact form for tables: `950`, `12.3K`, `4.56M`, `7.89B`.
+pub fn compact(n: u64) -> String {
+    let f = n as f64;
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}K", f / 1e3),
+        1_000_000..=999_999_999 => format!("{:.2}M", f / 1e6),
+        _ => format!("{:.2}B", f / 1e9),
+    }
+}
+
+fn percent(part: PicoUsd, whole: PicoUsd) -> String {
+    if whole.0 == 0 {
+        return "-".into();
+    }
+    format!("{:.1}%", part.0 as f64 / whole.0 as f64 * 100.0)
+}
+
+fn cost_table(first: &'static str, rows: &[Row], total: &Row) -> Table {
+    let (rec, rec_total) =
+        apportion_cents(&rows.iter().map(|r| r.recorded.total.0).collect::<Vec<_>>());
+    let (refc, ref_total) =
+        apportion_cents(&rows.iter().map(|r| r.reference.0).collect::<Vec<_>>());
+    assert_eq!(
+        rec_total,
+        total.recorded.total.0.round_cents(),
+        "rows and total agree on the recorded cost"
+    );
+    assert_eq!(
+        ref_total,
+        total.reference.0.round_cents(),
+        "rows and total agree on the reference cost"
+    );
+    let cells = |r: &Row, rec: i128, refc: i128| {
+        vec![
+            r.label(),
+            r.requests.to_string(),
+            compact(r.tokens.input),
+            compact(r.tokens.cache_write_5m + r.tokens.cache_write_1h),
+            compact(r.tokens.cache_read),
+            compact(r.tokens.output),
+            format_cents(rec),
+            format_cents(refc),
+            format_cents(refc - rec),
+        ]
+    };
+    Table {
+        headers: vec![
+            first,
+            "requests",
+            "input",
+            "cache write",
+            "cache read",
+            "output",
+            "recorded",
+            "reference",
+            "saving vs ref",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: rows
+            .iter()
+            .zip(rec.iter().zip(&refc))
+            .map(|(r, (&a, &b))| cells(r, a, b))
+            .collect(),
+        total: Some({
+            let mut t = cells(total, rec_total, ref_total);
+            t[0] = "total".into();
+            t
+        }),
+    }
+}
+
+/// Renders the baseline report as a terminal table or Markdown.
+pub fn render(report: &Report, markup: Markup) -> String {
+    let mut out = String::new();
+    let h = |out: &mut String, title: &str| match markup {
+        Markup::Terminal => out.push_str(&format!("\n{title}\n")),
+        Markup::Markdown => out.push_str(&format!("\n### {title}\n\n")),
+    };
+    let c = &report.corpus;
+    match markup {
+        Markup::Terminal => out.push_str("tokensim replay: recorded cost and naive reference\n"),
+        Markup::Markdown => out.push_str("## tokensim replay: recorded cost and naive reference\n"),
+    }
+    let bullet = if markup == Markup::Markdown {
+        "- "
+    } else {
+        "  "
+    };
+    out.push('\n');
+    out.push_str(&format!(
+        "{bullet}corpus: {} file{}, {} records read = {} priced + {} quarantined{}\n",
+        c.files.len(),
+        if c.files.len() == 1 { "" } else { "s" },
+        c.records_read,
+        c.priced,
+        c.quarantined,
+        match (&c.first_ts, &c.last_ts) {
+            (Some(a), Some(b)) => format!(", {a} .. {b}"),
+            _ => String::new(),
+        }
+    ));
+    for (field, n) in &c.quarantined_by_field {
+        out.push_str(&format!("{bullet}  quarantined for {field}: {n}\n"));
+    }
+    let cat = &report.catalog;
+    out.push_str(&format!(
+        "{bullet}prices: catalog {}{}{}\n",
+        cat.version,
+        cat.overlay
+            .as_ref()
+            .map(|o| format!(", overlay {o:?}"))
+            .unwrap_or_default(),
+        if cat.roundings.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} overlay rates rounded half to even (see JSON)",
+                cat.roundings.len()
+            )
+        }
+    ));
+    out.push_str(&format!(
+        "{bullet}reference: {}\n",
+        match &report.reference.model {
+            Some(m) => format!(
+                "every call on {m} ({}), real time, no caching",
+                report.reference.chosen_by.replace('-', " ")
+            ),
+            None => "none (nothing was priced)".into(),
+        }
+    ));
+    let t = &report.totals;
+    h(&mut out, "Summary");
+    let summary = Table {
+        headers: vec!["", "cost", "share of reference"],
+        align: vec![Align::Left, Align::Right, Align::Right],
+        rows: vec![
+            vec![
+                "recorded".into(),
+                t.recorded.total.to_string(),
+                percent(t.recorded.total.0, t.reference.0),
+            ],
+            vec![
+                "naive reference".into(),
+                t.reference.to_string(),
+                percent(t.reference.0, t.reference.0),
+            ],
+            vec![
+                "saving vs reference".into(),
+                t.saving_vs_reference.to_string(),
+                percent(t.saving_vs_reference.0, t.reference.0),
+            ],
+        ],
+        total: None,
+    };
+    summary.render(markup, &mut out);
+    h(&mut out, "Recorded cost by component");
+    let r = &t.recorded;
+    let comp = Table {
+        headers: vec!["component", "tokens", "cost"],
+        align: vec![Align::Left, Align::Right, Align::Right],
+        rows: vec![
+            vec![
+                "input (uncached)".into(),
+                t.tokens.input.to_string(),
+                r.input.to_string(),
+            ],
+            vec![
+                "cache write 5m".into(),
+                t.tokens.cache_write_5m.to_string(),
+                r.cache_write_5m.to_string(),
+            ],
+            vec![
+                "cache write 1h".into(),
+                t.tokens.cache_write_1h.to_string(),
+                r.cache_write_1h.to_string(),
+            ],
+            vec![
+                "cache read".into(),
+                t.tokens.cache_read.to_string(),
+                r.cache_read.to_string(),
+            ],
+            vec![
+                "output".into(),
+                t.tokens.output.to_string(),
+                r.output.to_string(),
+            ],
+            vec![
+                "web search (requests)".into(),
+                t.tokens.web_search_requests.to_string(),
+                r.web_search.to_string(),
+            ],
+        ],
+        total: None,
+    };
+    // Components are rounded one by one here; the total above is the exact sum rounded once.
+    comp.render(markup, &mut out);
+    h(&mut out, "By workload (team/app/feature)");
+    cost_table("workload", &report.by_workload, t).render(markup, &mut out);
+    h(&mut out, "By model");
+    cost_table("model", &report.by_model, t).render(markup, &mut out);
+    h(&mut out, "By day (UTC)");
+    cost_table("day", &report.by_day, t).render(markup, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(cents_x100: i128) -> PicoUsd {
+        // Hundredths of a cent, to build remainders by hand.
+        PicoUsd(cents_x100 * PICO_PER_CENT / 100)
+    }
+
+    #[test]
+    fn apportioned_cents_add_up_to_the_rounded_total() {
+        // 3 x 0.333... cents: each floors to 0, total rounds to 1 cent; one row gets it.
+        let (c, t) = apportion_cents(&[p(33), p(33), p(34)]);
+        assert_eq!((c.clone(), t), (vec![0, 0, 1], 1));
+        // 1.5 + 1.5 + 1.5 = 4.5 -> 4 (half to even); naive rounding would show 2+2+2 = 6.
+        let (c, t) = apportion_cents(&[p(150), p(150), p(150)]);
+        assert_eq!(t, 4);
+        assert_eq!(c.iter().sum::<i128>(), 4);
+        let (c, t) = apportion_cents(&[]);
+        assert_eq!((c.len(), t), (0, 0));
+    }
+
+    #[test]
+    fn compact_tokens() {
+        assert_eq!(compact(950), "950");
+        assert_eq!(compact(12_345), "12.3K");
+        assert_eq!(compact(4_560_000), "4.56M");
+        assert_eq!(compact(7_890_000_000), "7.89B");
+    }
+}
