@@ -1,5 +1,58 @@
 //! `cargo xtask <task>`: project automation that is not part of the product.
+//!
+//! - `demo`: regenerate `corpora/demo.jsonl.zst` with `tokensim gen`'s defaults. The output is
+//!   byte-identical on every run; a test (`the_committed_demo_corpus_is_what_the_generator_writes`)
+//!   fails when the committed file is stale.
 
-fn main() -> anyhow::Result<()> {
-    anyhow::bail!("usage: cargo xtask <demo|bench>")
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed: {status}");
+    }
+    Ok(())
+}
+
+/// The demo corpus: `tokensim gen` with its defaults (seed 7, 30 days from 2026-10-01, 1,500
+/// requests a day), zstd-compressed.
+fn demo() -> Result<()> {
+    let root = root();
+    run(cargo().current_dir(&root).args([
+        "run",
+        "--release",
+        "--quiet",
+        "--package",
+        "tokensim-cli",
+        "--",
+        "gen",
+        "-o",
+        "corpora/demo.jsonl.zst",
+    ]))?;
+    println!("wrote {}", root.join("corpora/demo.jsonl.zst").display());
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1);
+    match task.as_deref() {
+        Some("demo") => demo(),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)"),
+    }
 }

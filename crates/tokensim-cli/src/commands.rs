@@ -66,7 +66,22 @@ impl Sink for CliSink {
 
     fn quarantined(&mut self, q: &Quarantined) {
         if let Some((_, w)) = &mut self.quarantine {
-            let line = serde_json::json!({"file": q.file, "line": q.line, "field": q.field, "reason": q.reason, "raw": q.raw});
+            #[derive(serde::Serialize)]
+            struct Entry<'a> {
+                file: &'a str,
+                line: u64,
+                field: &'a str,
+                reason: &'a str,
+                raw: &'a str,
+            }
+            let entry = Entry {
+                file: &q.file,
+                line: q.line,
+                field: &q.field,
+                reason: &q.reason,
+                raw: &q.raw,
+            };
+            let line = serde_json::to_string(&entry).expect("serializes");
             if let Err(e) = writeln!(w, "{line}") {
                 self.error.get_or_insert(e);
             }
@@ -129,7 +144,14 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
     if let Some(bar) = &sink.bar {
         bar.finish_and_clear();
     }
-    let outcome = outcome?;
+    let outcome = outcome.map_err(|e| {
+        let hint = matches!(e, tokensim_engine::ReplayError::Corpus(tokensim_corpus::CorpusError::Line { .. }));
+        if hint {
+            anyhow::anyhow!("{e}\nhint: --quarantine FILE sets bad records aside with their reasons and goes on")
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
     if let Some((path, mut w)) = sink.quarantine.take() {
         if let Some(e) = sink.error.take() {
             return Err(e).with_context(|| format!("cannot write --quarantine {}", path.display()));

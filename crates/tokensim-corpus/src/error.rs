@@ -7,20 +7,20 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
     /// The file could not be opened.
-    #[error("{}: cannot open: {source}", path.display())]
+    #[error("{}: cannot open: {cause}", path.display())]
     Open {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: io::Error,
+        cause: io::Error,
     },
     /// Reading failed part-way, e.g. a truncated or corrupt zstd stream.
-    #[error("{}: read failed (truncated or corrupt file?): {source}", path.display())]
+    #[error("{}: read failed (truncated or corrupt file?): {cause}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: io::Error,
+        cause: io::Error,
     },
     /// A line is not a valid record.
     #[error("{}:{line}: {error}", path.display())]

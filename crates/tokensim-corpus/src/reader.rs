@@ -101,12 +101,12 @@ impl ChunkReader {
         for p in paths {
             let meta = std::fs::metadata(p).map_err(|e| CorpusError::Open {
                 path: p.clone(),
-                source: e,
+                cause: e,
             })?;
             if !meta.is_file() {
                 return Err(CorpusError::Open {
                     path: p.clone(),
-                    source: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+                    cause: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
                 });
             }
             sources.push(Source {
@@ -141,7 +141,7 @@ impl ChunkReader {
         let path = &self.sources[index].path;
         let file = File::open(path).map_err(|e| CorpusError::Open {
             path: path.clone(),
-            source: e,
+            cause: e,
         })?;
         let mut buffered = BufReader::with_capacity(
             256 * 1024,
@@ -172,7 +172,7 @@ impl ChunkReader {
 fn read_error(path: &Path, e: io::Error) -> CorpusError {
     CorpusError::Read {
         path: path.to_path_buf(),
-        source: e,
+        cause: e,
     }
 }
 

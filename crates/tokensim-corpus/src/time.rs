@@ -23,7 +23,7 @@ impl Timestamp {
     pub fn parse_rfc3339(s: &str) -> Result<Timestamp, String> {
         let b = s.as_bytes();
         let err = |what: &str| Err(format!("{what} in RFC 3339 timestamp {s:?}"));
-        if b.len() < 20 {
+        if b.len() < 19 {
             return err("too short (expected YYYY-MM-DDTHH:MM:SS with an offset)");
         }
         let num = |range: std::ops::Range<usize>| -> Option<i64> {
@@ -64,7 +64,7 @@ impl Timestamp {
         }
         let mut i = 19;
         let mut nanos = 0i64;
-        if b[i] == b'.' || b[i] == b',' {
+        if matches!(b.get(i), Some(b'.' | b',')) {
             i += 1;
             let start = i;
             while i < b.len() && b[i].is_ascii_digit() {

@@ -33,8 +33,20 @@ struct Table {
 
 impl Table {
     fn render(&self, markup: Markup, out: &mut String) {
+        // Markdown shows the total row in bold; the markers count towards column widths.
+        let total: Option<Vec<String>> = self.total.as_ref().map(|t| {
+            t.iter()
+                .map(|s| {
+                    if markup == Markup::Markdown && !s.is_empty() {
+                        format!("**{s}**")
+                    } else {
+                        s.clone()
+                    }
+                })
+                .collect()
+        });
         let mut all: Vec<&Vec<String>> = self.rows.iter().collect();
-        if let Some(t) = &self.total {
+        if let Some(t) = &total {
             all.push(t);
         }
         let widths: Vec<usize> = (0..self.headers.len())
@@ -79,22 +91,13 @@ impl Table {
                 r.iter().enumerate().map(|(c, s)| cell(s, c)).collect(),
             ));
         }
-        if let Some(t) = &self.total {
+        if let Some(t) = &total {
             if markup == Markup::Terminal {
                 out.push_str(&line(rule));
             }
-            let cells: Vec<String> = t
-                .iter()
-                .enumerate()
-                .map(|(c, s)| {
-                    if markup == Markup::Markdown && !s.is_empty() {
-                        cell(&format!("**{s}**"), c)
-                    } else {
-                        cell(s, c)
-                    }
-                })
-                .collect();
-            out.push_str(&line(cells));
+            out.push_str(&line(
+                t.iter().enumerate().map(|(c, s)| cell(s, c)).collect(),
+            ));
         }
     }
 }

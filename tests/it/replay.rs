@@ -1,0 +1,446 @@
+//! `tokensim replay`: the report on a hand-written corpus, reconciliation, determinism, strict
+//! and quarantine modes, zstd input.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::util::{fails, ok, pico, root, run, stable};
+
+const SMALL: &str = "corpora/small/small.jsonl";
+const BAD: &str = "corpora/small/bad.jsonl";
+const DEMO: &str = "corpora/demo.jsonl.zst";
+
+fn json(args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    serde_json::from_str(&ok(&a)).expect("the JSON report parses")
+}
+
+#[test]
+fn small_corpus_json_report() {
+    let out = ok(&["replay", "--corpus", SMALL, "--format", "json"]);
+    insta::assert_snapshot!("small_json", stable(&out));
+}
+
+#[test]
+fn small_corpus_table_report() {
+    insta::assert_snapshot!("small_table", stable(&ok(&["replay", "--corpus", SMALL])));
+}
+
+#[test]
+fn small_corpus_markdown_report() {
+    insta::assert_snapshot!(
+        "small_md",
+        stable(&ok(&["replay", "--corpus", SMALL, "--format", "md"]))
+    );
+}
+
+/// Every grouping's rows add up exactly to the totals, component by component.
+fn assert_reconciles(r: &Value) {
+    let t = &r["totals"];
+    for group in ["by_workload", "by_model", "by_day"] {
+        let rows = r[group].as_array().unwrap();
+        assert!(!rows.is_empty(), "{group}");
+        for comp in [
+            "input",
+            "cache_write_5m",
+            "cache_write_1h",
+            "cache_read",
+            "output",
+            "web_search",
+            "total",
+        ] {
+            let sum: i128 = rows.iter().map(|row| pico(&row["recorded"][comp])).sum();
+            assert_eq!(sum, pico(&t["recorded"][comp]), "{group} recorded.{comp}");
+        }
+        for field in ["reference", "saving_vs_reference"] {
+            let sum: i128 = rows.iter().map(|row| pico(&row[field])).sum();
+            assert_eq!(sum, pico(&t[field]), "{group} {field}");
+        }
+        let n: u64 = rows
+            .iter()
+            .map(|row| row["requests"].as_u64().unwrap())
+            .sum();
+        assert_eq!(n, t["requests"].as_u64().unwrap(), "{group} requests");
+        for row in rows {
+            let parts: i128 = [
+                "input",
+                "cache_write_5m",
+                "cache_write_1h",
+                "cache_read",
+                "output",
+                "web_search",
+            ]
+            .iter()
+            .map(|c| pico(&row["recorded"][c]))
+            .sum();
+            assert_eq!(
+                parts,
+                pico(&row["recorded"]["total"]),
+                "components add up to the row total"
+            );
+            assert_eq!(
+                pico(&row["reference"]) - pico(&row["recorded"]["total"]),
+                pico(&row["saving_vs_reference"])
+            );
+        }
+    }
+    let c = &r["corpus"];
+    assert_eq!(
+        c["records_read"].as_u64(),
+        Some(c["priced"].as_u64().unwrap() + c["quarantined"].as_u64().unwrap())
+    );
+    assert_eq!(c["priced"], t["requests"]);
+}
+
+#[test]
+fn rows_add_up_exactly_to_the_totals() {
+    assert_reconciles(&json(&["replay", "--corpus", SMALL]));
+    assert_reconciles(&json(&["replay", "--corpus", DEMO]));
+}
+
+#[test]
+fn hand_checked_costs_of_the_small_corpus() {
+    let r = json(&["replay", "--corpus", SMALL]);
+    let row = |group: &str, key: &str, val: &str| -> Value {
+        r[group]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x[key] == val)
+            .unwrap_or_else(|| panic!("{group} {val}"))
+            .clone()
+    };
+    // Sonnet 5.5 on 2026-10-06 (UTC; the +02:00 record) reads 1M tokens at $0.20, on the 7th at
+    // $0.10; each also has 300 input at $2 and 500 output at $10.
+    let d6 = pico(&row("by_day", "day", "2026-10-06")["recorded"]["cache_read"]);
+    let d7 = pico(&row("by_day", "day", "2026-10-07")["recorded"]["cache_read"]);
+    // The 6th also has fast Opus 5.5 reading 60,000 at its fast read price ($0.40).
+    assert_eq!(d6, 200_000 * 1_000_000 + 400_000 * 60_000);
+    // The 7th: Sonnet 5.5 at the new price; Sonnet 4.5 reading 50,000 at $0.30 (200,000 total
+    // input is not above the threshold); Haiku 5.5 reading 100,000 above its band ($0.05) and
+    // 100,000 at it ($0.01).
+    assert_eq!(
+        d7,
+        100_000 * 1_000_000 + 300_000 * 50_000 + 50_000 * 100_000 + 10_000 * 100_000
+    );
+    // Haiku 5.5: 1 + 100,000 total input is above the band (all at $0.50/$0.05/$2.50), exactly
+    // 100,000 is not ($0.10/$0.01/$0.50).
+    let haiku = row("by_model", "model", "claude-haiku-5-5");
+    let above = 500_000 + 50_000 * 100_000 + 2_500_000 * 700;
+    let at = 10_000 * 100_000 + 500_000 * 700;
+    assert_eq!(pico(&haiku["recorded"]["total"]), above + at);
+    assert_eq!(r["reference"]["model"], "claude-opus-4");
+    assert_eq!(r["reference"]["chosen_by"], "most-expensive-in-corpus");
+    assert_eq!(r["corpus"]["blank_lines"], 1);
+}
+
+#[test]
+fn thread_count_never_changes_the_report() {
+    let one = ok(&[
+        "replay",
+        "--corpus",
+        DEMO,
+        "--format",
+        "json",
+        "--threads",
+        "1",
+    ]);
+    for n in ["2", "3", "8"] {
+        assert_eq!(
+            one,
+            ok(&[
+                "replay",
+                "--corpus",
+                DEMO,
+                "--format",
+                "json",
+                "--threads",
+                n
+            ]),
+            "--threads {n}"
+        );
+    }
+}
+
+#[test]
+fn a_corpus_split_into_files_in_any_order_has_the_same_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join(SMALL)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(9);
+    let pa = dir.path().join("a.jsonl");
+    let pb = dir.path().join("b.jsonl");
+    std::fs::write(&pa, a.join("\n")).unwrap();
+    std::fs::write(&pb, b.join("\n") + "\n").unwrap();
+    let whole = json(&["replay", "--corpus", SMALL]);
+    for order in [[&pa, &pb], [&pb, &pa]] {
+        let split = json(&[
+            "replay",
+            "--corpus",
+            order[0].to_str().unwrap(),
+            order[1].to_str().unwrap(),
+        ]);
+        for key in ["totals", "by_workload", "by_model", "by_day", "reference"] {
+            assert_eq!(split[key], whole[key], "{key}");
+        }
+    }
+}
+
+#[test]
+fn zstd_input_is_detected_by_content_not_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(root().join(SMALL)).unwrap();
+    let compressed = zstd::encode_all(&raw[..], 3).unwrap();
+    let disguised = dir.path().join("looks-plain.jsonl");
+    std::fs::write(&disguised, &compressed).unwrap();
+    let plain = json(&["replay", "--corpus", SMALL]);
+    let z = json(&["replay", "--corpus", disguised.to_str().unwrap()]);
+    assert_eq!(z["totals"], plain["totals"]);
+    assert_eq!(z["by_workload"], plain["by_workload"]);
+    assert_eq!(
+        z["corpus"]["files"][0]["blake3"], plain["corpus"]["files"][0]["blake3"],
+        "digest of the decompressed bytes"
+    );
+}
+
+#[test]
+fn a_truncated_zstd_file_is_an_error_not_a_short_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(root().join(DEMO)).unwrap();
+    let cut = dir.path().join("cut.jsonl.zst");
+    std::fs::write(&cut, &raw[..raw.len() / 2]).unwrap();
+    let err = fails(&["replay", "--corpus", cut.to_str().unwrap()]);
+    assert!(
+        err.contains("cut.jsonl.zst: read failed (truncated or corrupt file?)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn strict_mode_stops_at_the_first_bad_record_naming_file_line_and_field() {
+    let err = fails(&["replay", "--corpus", BAD]);
+    assert_eq!(
+        err,
+        "error: corpora/small/bad.jsonl:3: usage.input_tokens: must be a non-negative integer, got -10\nhint: --quarantine FILE sets bad records aside with their reasons and goes on\n"
+    );
+}
+
+/// Each kind of bad line, alone in a file, stops the run with file:line: field: reason.
+#[test]
+fn every_validation_error_names_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = r#"{"ts":"2026-10-05T09:00:00Z","model":"claude-sonnet-4-5","usage":{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}"#;
+    let cases = [
+        (
+            good.replace(r#""input_tokens":10"#, r#""input_tokens":1.5"#),
+            "usage.input_tokens: must be a whole number, got 1.5",
+        ),
+        (
+            good.replace("09:00:00Z", "09:00:00"),
+            "ts: missing offset (add Z or ±HH:MM) in RFC 3339 timestamp \"2026-10-05T09:00:00\"",
+        ),
+        (
+            good.replace("claude-sonnet-4-5", "claude-sonet-4-5"),
+            "model: unknown model \"claude-sonet-4-5\"; closest known ids: claude-sonnet-4-5",
+        ),
+        (
+            good.replace(r#","cache_read_input_tokens":0"#, ""),
+            "usage.cache_read_input_tokens: required field is missing",
+        ),
+        (
+            good.replace(r#""model""#, r#""service_tier":"flex","model""#),
+            "service_tier: unknown variant `flex`, expected one of `standard`, `batch`, `priority`",
+        ),
+        (
+            good.replace(
+                r#""model""#,
+                r#""speed":"fast","service_tier":"batch","model""#,
+            ),
+            "speed: fast mode is not available through the Batch API",
+        ),
+        (
+            good.replace(
+                r#""usage""#,
+                r#""prompt":{"segments":[{"role":"user","hash":"x","tokens":9}]},"usage""#,
+            ),
+            "prompt.segments: segment tokens add up to 9, but usage says 10 input tokens",
+        ),
+        (
+            good.replace(
+                r#""usage""#,
+                r#""prompt":{"segments":[{"role":"user","hash":"x","tokens":"ten"}]},"usage""#,
+            ),
+            "prompt.segments[0].tokens: must be a number, got the string \"ten\"",
+        ),
+        ("{\"ts\":".to_string(), "invalid JSON"),
+    ];
+    for (i, (line, want)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("case{i}.jsonl"));
+        let mut f = std::fs::File::create(&path).unwrap();
+        writeln!(f, "{good}\n\n{line}").unwrap();
+        let err = fails(&["replay", "--corpus", path.to_str().unwrap()]);
+        let prefix = format!("error: {}:3: {want}", path.display());
+        assert!(
+            err.starts_with(&prefix),
+            "case {i}:\n got: {err}\nwant: {prefix}"
+        );
+    }
+}
+
+#[test]
+fn quarantine_sets_bad_records_aside_and_the_counts_reconcile() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("q.jsonl");
+    let out = run(&[
+        "replay",
+        "--corpus",
+        BAD,
+        "--quarantine",
+        q.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &r["corpus"];
+    assert_eq!(
+        (
+            c["records_read"].as_u64(),
+            c["priced"].as_u64(),
+            c["quarantined"].as_u64()
+        ),
+        (Some(9), Some(2), Some(7))
+    );
+    assert_eq!(r["totals"]["requests"], 2);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("note: 7 of 9 records quarantined in"),
+        "{stderr}"
+    );
+    let entries: Vec<Value> = std::fs::read_to_string(&q)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(u64, &str)> = entries
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (3, "usage.input_tokens"),
+            (4, "ts"),
+            (5, "model"),
+            (6, "usage.cache_read_input_tokens"),
+            (7, "prompt.segments"),
+            (8, ""),
+            (9, "speed")
+        ]
+    );
+    for e in &entries {
+        assert_eq!(e["file"], BAD);
+        assert!(!e["reason"].as_str().unwrap().is_empty());
+        assert!(
+            !e["raw"].as_str().unwrap().is_empty(),
+            "the raw line is kept"
+        );
+    }
+    let by_field = &c["quarantined_by_field"];
+    assert_eq!(
+        by_field
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        7
+    );
+}
+
+#[test]
+fn the_reference_model_can_be_chosen() {
+    let r = json(&[
+        "replay",
+        "--corpus",
+        SMALL,
+        "--reference-model",
+        "claude-haiku-4-5-20251001",
+    ]);
+    assert_eq!(r["reference"]["model"], "claude-haiku-4-5");
+    assert_eq!(r["reference"]["chosen_by"], "flag");
+    let err = fails(&[
+        "replay",
+        "--corpus",
+        SMALL,
+        "--reference-model",
+        "claude-haiku-9",
+    ]);
+    assert!(
+        err.starts_with("error: --reference-model: unknown model \"claude-haiku-9\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_overlay_discount_applies_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = dir.path().join("contract.toml");
+    std::fs::write(&o, "name = \"contract\"\n[[discount]]\npercent = \"10\"\n").unwrap();
+    let base = json(&["replay", "--corpus", SMALL]);
+    let disc = json(&["replay", "--corpus", SMALL, "--prices", o.to_str().unwrap()]);
+    assert_eq!(disc["catalog"]["overlay"], "contract");
+    for comp in [
+        "input",
+        "cache_write_5m",
+        "cache_write_1h",
+        "cache_read",
+        "output",
+    ] {
+        let (b, d) = (
+            pico(&base["totals"]["recorded"][comp]),
+            pico(&disc["totals"]["recorded"][comp]),
+        );
+        assert_eq!(d * 10, b * 9, "{comp}: 10% off");
+    }
+    assert_eq!(
+        disc["totals"]["recorded"]["web_search"], base["totals"]["recorded"]["web_search"],
+        "fees are not discounted"
+    );
+}
+
+#[test]
+fn missing_and_unreadable_inputs_are_clear_errors() {
+    let err = fails(&["replay", "--corpus", "corpora/no-such-file.jsonl"]);
+    assert_eq!(
+        err,
+        "error: corpora/no-such-file.jsonl: cannot open: No such file or directory (os error 2)\n"
+    );
+    let err = fails(&["replay", "--corpus", "corpora"]);
+    assert!(
+        err.contains("corpora: cannot open: not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_goes_to_a_file_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.json");
+    let stdout = ok(&[
+        "replay",
+        "--corpus",
+        SMALL,
+        "--format",
+        "json",
+        "--output",
+        f.to_str().unwrap(),
+    ]);
+    assert!(stdout.is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        ok(&["replay", "--corpus", SMALL, "--format", "json"])
+    );
+}
