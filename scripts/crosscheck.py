@@ -238,7 +238,8 @@ def parse_record(obj, catalog, order):
 
     def part(k):
         v = obj.get(k)
-        return UNATTRIBUTED if v is None else v
+        # docs/corpus-format.md: a missing or empty-string part reads "unattributed".
+        return UNATTRIBUTED if v is None or v == "" else v
 
     return {
         "order": order,

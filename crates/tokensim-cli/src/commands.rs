@@ -353,6 +353,8 @@ fn cmd_gen(a: GenArgs) -> Result<ExitCode> {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut enc = zstd::Encoder::new(BufWriter::new(file), 15)?;
+        // A checksum lets readers tell a corrupt file from a good one.
+        enc.include_checksum(true)?;
         let s = tokensim_gen::generate(&cfg, &mut enc)?;
         enc.finish()?.flush()?;
         s

@@ -256,3 +256,93 @@ impl OpenFile {
         Ok(Some(chunk))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn lines_of(paths: &[PathBuf]) -> Vec<(u32, u64, String)> {
+        let mut out = Vec::new();
+        for chunk in ChunkReader::new(paths).unwrap() {
+            let chunk = chunk.unwrap();
+            for (pos, l) in chunk.lines() {
+                out.push((pos.file, pos.line, String::from_utf8(l.to_vec()).unwrap()));
+            }
+        }
+        out
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_across_chunks_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        // Lines of ~100 bytes: many chunks, with a chunk boundary inside a line.
+        let body: String = (1..=30_000).map(|i| format!("{i:0>99}\n")).collect();
+        let a = write(dir.path(), "a", body.as_bytes());
+        let b = write(dir.path(), "b", b"x\r\ny\n\nlast-without-newline");
+        let got = lines_of(&[a, b]);
+        assert_eq!(got.len(), 30_004);
+        for (i, (file, line, text)) in got[..30_000].iter().enumerate() {
+            assert_eq!((*file, *line), (0, i as u64 + 1));
+            assert_eq!(text.trim_start_matches('0').parse::<usize>().unwrap(), i + 1);
+        }
+        assert_eq!(
+            got[30_000..].to_vec(),
+            vec![(1, 1, "x".into()), (1, 2, "y".into()), (1, 3, String::new()), (1, 4, "last-without-newline".into())]
+        );
+    }
+
+    #[test]
+    fn a_line_longer_than_a_chunk_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "z".repeat(CHUNK_BYTES * 3 + 17);
+        let p = write(dir.path(), "long", format!("a\n{long}\nb\n").as_bytes());
+        let got = lines_of(&[p]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].2.len(), long.len());
+        assert_eq!(got[2], (0, 3, "b".into()));
+    }
+
+    #[test]
+    fn zstd_is_detected_by_magic_and_concatenated_frames_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = zstd::encode_all(&b"one\ntwo\n"[..], 3).unwrap();
+        bytes.extend(zstd::encode_all(&b"three\n"[..], 3).unwrap());
+        let p = write(dir.path(), "plain-name.jsonl", &bytes);
+        let got: Vec<String> = lines_of(&[p]).into_iter().map(|l| l.2).collect();
+        assert_eq!(got, ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn truncated_and_corrupt_zstd_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let body: String = (0..50_000).map(|i| format!("line {i}\n")).collect();
+        let z = zstd::encode_all(body.as_bytes(), 3).unwrap();
+        let cut = write(dir.path(), "cut.zst", &z[..z.len() - 10]);
+        let err = ChunkReader::new(&[cut]).unwrap().find_map(Result::err).expect("an error");
+        assert!(matches!(err, CorpusError::Read { .. }), "{err}");
+        // Corruption is only detectable in frames that carry a checksum (tokensim gen writes one).
+        let mut enc = zstd::Encoder::new(Vec::new(), 3).unwrap();
+        enc.include_checksum(true).unwrap();
+        enc.write_all(body.as_bytes()).unwrap();
+        let mut bad = enc.finish().unwrap();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0xff;
+        bad[mid + 1] ^= 0xff;
+        let corrupt = write(dir.path(), "corrupt.zst", &bad);
+        let results: Vec<_> = ChunkReader::new(&[corrupt]).unwrap().collect();
+        assert!(results.iter().any(Result::is_err), "a corrupt checksummed frame must not read as good data");
+    }
+
+    #[test]
+    fn missing_files_are_reported_before_reading() {
+        let err = ChunkReader::new(&[PathBuf::from("/no/such/corpus.jsonl")]).err().unwrap();
+        assert_eq!(err.to_string(), "/no/such/corpus.jsonl: cannot open: No such file or directory (os error 2)");
+    }
+}

@@ -350,7 +350,7 @@ fn process_chunk(chunk: &Chunk, catalog: &Catalog, thresholds: &[u64]) -> ChunkR
             }
             Err(e) => {
                 let field = match e {
-                    PricingError::FastBatch => "speed",
+                    PricingError::FastBatch | PricingError::NoFastMode { .. } => "speed",
                     _ => "model",
                 };
                 res.bad.push((

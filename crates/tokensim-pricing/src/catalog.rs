@@ -60,6 +60,9 @@ pub struct PriceRow {
     pub long_context: Option<Band>,
     /// Fast-mode prices, where the model has fast mode.
     pub fast: Option<Rates>,
+    /// A fast request in this period ran and was billed at standard rates (fast mode had ended
+    /// for the model but the API still accepted the flag).
+    pub fast_billed_as_standard: bool,
 }
 
 /// One model of the catalog.
@@ -130,6 +133,7 @@ struct Effective {
     /// Index: [variant (0 base, 1 long context, 2 fast)][batch][us residency].
     rates: [[[Option<Rates>; 2]; 2]; 3],
     threshold: Option<u64>,
+    fast_billed_as_standard: bool,
     /// The undiscounted standard rates, for display and for the reference.
     list: Rates,
 }
@@ -189,6 +193,8 @@ struct FileRow {
     output: String,
     long_context: Option<FileBand>,
     fast: Option<FileRates>,
+    #[serde(default)]
+    fast_billed_as_standard: bool,
 }
 
 #[derive(Deserialize)]
@@ -310,11 +316,18 @@ fn model_from_file(origin: &str, m: FileModel) -> Result<Model, PricingError> {
                 ],
             )?),
         };
+        if fast.is_some() && r.fast_billed_as_standard {
+            return Err(PricingError::Catalog {
+                origin: origin.into(),
+                message: format!("{what}: fast prices and fast_billed_as_standard exclude each other"),
+            });
+        }
         rows.push(PriceRow {
             effective_from: day(origin, &format!("{what}.effective_from"), &r.effective_from)?,
             base,
             long_context,
             fast,
+            fast_billed_as_standard: r.fast_billed_as_standard,
         });
     }
     if rows.is_empty() {
@@ -585,6 +598,7 @@ impl Catalog {
                     from,
                     rates: table,
                     threshold: row.long_context.map(|b| b.above_input_tokens),
+                    fast_billed_as_standard: row.fast_billed_as_standard,
                     list: row.base,
                 });
             }
@@ -617,7 +631,8 @@ impl Catalog {
             return Ok(id);
         }
         if let Some(base) = strip_date_suffix(&norm) {
-            if let Some(&id) = self.index.get(base) {
+            // Only a canonical id takes a snapshot date: `claude-opus-4-0-20250514` is no real id.
+            if let Some(&id) = self.index.get(base).filter(|id| self.model(**id).id == base) {
                 return Ok(id);
             }
         }
@@ -663,9 +678,13 @@ impl Catalog {
         let span = self.span(id, terms.day);
         let total = tokens.total_input();
         // Fast prices replace the long-context band (fast mode covers the full window at its own
-        // rates). A row without fast prices bills a fast request at standard rates: that is how
-        // Opus 4.6 fast requests were billed after fast mode ended for it (catalog header).
-        let variant = if terms.fast && span.rates[2][0][0].is_some() {
+        // rates). Without fast prices, a fast request is billed as standard only where the
+        // catalog says so (Opus 4.6 after its fast mode ended); elsewhere the API rejects it.
+        let has_fast = span.rates[2][0][0].is_some();
+        if terms.fast && !has_fast && !span.fast_billed_as_standard {
+            return Err(PricingError::NoFastMode { model: self.model(id).id.clone(), day: terms.day.to_string() });
+        }
+        let variant = if terms.fast && has_fast {
             2
         } else if span.threshold.is_some_and(|t| total > t) {
             1
@@ -848,7 +867,10 @@ fn normalize(name: &str) -> String {
 
 fn strip_date_suffix(s: &str) -> Option<&str> {
     let (base, date) = s.rsplit_once('-')?;
-    (date.len() == 8 && date.bytes().all(|c| c.is_ascii_digit())).then_some(base)
+    let valid = date.len() == 8
+        && date.bytes().all(|c| c.is_ascii_digit())
+        && Day::parse(&format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..])).is_ok();
+    valid.then_some(base)
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

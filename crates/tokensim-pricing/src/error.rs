@@ -11,6 +11,14 @@ pub enum PricingError {
         /// The nearest known ids.
         closest: Vec<String>,
     },
+    /// A fast request on a model (or at a date) without fast mode: the API rejects those.
+    #[error("model {model:?} has no fast mode on {day} (speed \"fast\" would have been rejected by the API)")]
+    NoFastMode {
+        /// The canonical id.
+        model: String,
+        /// The UTC day.
+        day: String,
+    },
     /// Fast mode through the Batch API, which the API does not offer.
     #[error("fast mode is not available through the Batch API (a record cannot be both service_tier \"batch\" and speed \"fast\")")]
     FastBatch,
