@@ -9,6 +9,9 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+#[cfg(test)]
+mod tidy;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -215,31 +215,34 @@ impl OpenFile {
             return Ok(None);
         }
         let mut data = std::mem::take(&mut self.carry);
-        data.reserve(CHUNK_BYTES + 64 * 1024);
-        while !self.done && data.len() < CHUNK_BYTES {
-            let start = data.len();
-            data.resize(start + 64 * 1024, 0);
-            let n = loop {
-                match self.reader.read(&mut data[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
+        let mut target = CHUNK_BYTES;
+        loop {
+            while !self.done && data.len() < target {
+                let start = data.len();
+                data.resize(start + 64 * 1024, 0);
+                let n = loop {
+                    match self.reader.read(&mut data[start..]) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(e),
+                    }
+                };
+                data.truncate(start + n);
+                if n == 0 {
+                    self.done = true;
                 }
-            };
-            data.truncate(start + n);
-            if n == 0 {
-                self.done = true;
             }
-        }
-        if !self.done {
+            if self.done {
+                break;
+            }
             // Keep the partial last line for the next chunk. A single line longer than the chunk
             // grows the chunk until its end is found.
             match data.iter().rposition(|&b| b == b'\n') {
-                Some(i) => self.carry = data.split_off(i + 1),
-                None => {
-                    self.carry = data;
-                    return self.next_chunk();
+                Some(i) => {
+                    self.carry = data.split_off(i + 1);
+                    break;
                 }
+                None => target = data.len() * 2,
             }
         }
         if data.is_empty() {
@@ -290,11 +293,19 @@ mod tests {
         assert_eq!(got.len(), 30_004);
         for (i, (file, line, text)) in got[..30_000].iter().enumerate() {
             assert_eq!((*file, *line), (0, i as u64 + 1));
-            assert_eq!(text.trim_start_matches('0').parse::<usize>().unwrap(), i + 1);
+            assert_eq!(
+                text.trim_start_matches('0').parse::<usize>().unwrap(),
+                i + 1
+            );
         }
         assert_eq!(
             got[30_000..].to_vec(),
-            vec![(1, 1, "x".into()), (1, 2, "y".into()), (1, 3, String::new()), (1, 4, "last-without-newline".into())]
+            vec![
+                (1, 1, "x".into()),
+                (1, 2, "y".into()),
+                (1, 3, String::new()),
+                (1, 4, "last-without-newline".into())
+            ]
         );
     }
 
@@ -325,7 +336,10 @@ mod tests {
         let body: String = (0..50_000).map(|i| format!("line {i}\n")).collect();
         let z = zstd::encode_all(body.as_bytes(), 3).unwrap();
         let cut = write(dir.path(), "cut.zst", &z[..z.len() - 10]);
-        let err = ChunkReader::new(&[cut]).unwrap().find_map(Result::err).expect("an error");
+        let err = ChunkReader::new(&[cut])
+            .unwrap()
+            .find_map(Result::err)
+            .expect("an error");
         assert!(matches!(err, CorpusError::Read { .. }), "{err}");
         // Corruption is only detectable in frames that carry a checksum (tokensim gen writes one).
         let mut enc = zstd::Encoder::new(Vec::new(), 3).unwrap();
@@ -337,12 +351,20 @@ mod tests {
         bad[mid + 1] ^= 0xff;
         let corrupt = write(dir.path(), "corrupt.zst", &bad);
         let results: Vec<_> = ChunkReader::new(&[corrupt]).unwrap().collect();
-        assert!(results.iter().any(Result::is_err), "a corrupt checksummed frame must not read as good data");
+        assert!(
+            results.iter().any(Result::is_err),
+            "a corrupt checksummed frame must not read as good data"
+        );
     }
 
     #[test]
     fn missing_files_are_reported_before_reading() {
-        let err = ChunkReader::new(&[PathBuf::from("/no/such/corpus.jsonl")]).err().unwrap();
-        assert_eq!(err.to_string(), "/no/such/corpus.jsonl: cannot open: No such file or directory (os error 2)");
+        let err = ChunkReader::new(&[PathBuf::from("/no/such/corpus.jsonl")])
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.to_string(),
+            "/no/such/corpus.jsonl: cannot open: No such file or directory (os error 2)"
+        );
     }
 }

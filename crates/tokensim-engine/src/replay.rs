@@ -367,7 +367,7 @@ fn process_chunk(chunk: &Chunk, catalog: &Catalog, thresholds: &[u64]) -> ChunkR
     res
 }
 
-/// The size class of a total input: index i means (thresholds[i-1], thresholds[i]].
+/// The size class of a total input: index `i` means `(thresholds[i-1], thresholds[i]]`.
 fn size_class(total: u64, thresholds: &[u64]) -> usize {
     thresholds.partition_point(|&t| t < total)
 }

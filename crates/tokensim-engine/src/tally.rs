@@ -56,7 +56,7 @@ pub struct Tally {
     pub tokens: Tokens,
     /// Cost by component, as recorded.
     pub cost: Cost,
-    /// Reference sums by size class (index i: total input in (threshold[i-1], threshold[i]]).
+    /// Reference sums by size class (index `i`: total input in `(threshold[i-1], threshold[i]]`).
     pub reference: Vec<RefSums>,
 }
 

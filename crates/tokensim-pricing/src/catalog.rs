@@ -130,7 +130,7 @@ pub struct Rounding {
 #[derive(Debug, Clone)]
 struct Effective {
     from: Day,
-    /// Index: [variant (0 base, 1 long context, 2 fast)][batch][us residency].
+    /// Index: `[variant (0 base, 1 long context, 2 fast)][batch][us residency]`.
     rates: [[[Option<Rates>; 2]; 2]; 3],
     threshold: Option<u64>,
     fast_billed_as_standard: bool,
@@ -319,7 +319,9 @@ fn model_from_file(origin: &str, m: FileModel) -> Result<Model, PricingError> {
         if fast.is_some() && r.fast_billed_as_standard {
             return Err(PricingError::Catalog {
                 origin: origin.into(),
-                message: format!("{what}: fast prices and fast_billed_as_standard exclude each other"),
+                message: format!(
+                    "{what}: fast prices and fast_billed_as_standard exclude each other"
+                ),
             });
         }
         rows.push(PriceRow {
@@ -632,7 +634,11 @@ impl Catalog {
         }
         if let Some(base) = strip_date_suffix(&norm) {
             // Only a canonical id takes a snapshot date: `claude-opus-4-0-20250514` is no real id.
-            if let Some(&id) = self.index.get(base).filter(|id| self.model(**id).id == base) {
+            if let Some(&id) = self
+                .index
+                .get(base)
+                .filter(|id| self.model(**id).id == base)
+            {
                 return Ok(id);
             }
         }
@@ -682,7 +688,10 @@ impl Catalog {
         // catalog says so (Opus 4.6 after its fast mode ended); elsewhere the API rejects it.
         let has_fast = span.rates[2][0][0].is_some();
         if terms.fast && !has_fast && !span.fast_billed_as_standard {
-            return Err(PricingError::NoFastMode { model: self.model(id).id.clone(), day: terms.day.to_string() });
+            return Err(PricingError::NoFastMode {
+                model: self.model(id).id.clone(),
+                day: terms.day.to_string(),
+            });
         }
         let variant = if terms.fast && has_fast {
             2

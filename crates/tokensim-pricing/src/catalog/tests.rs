@@ -234,16 +234,41 @@ fn fast_mode_only_where_the_catalog_has_it() {
     let cat = cat();
     let fast = |m: &str, d: &str| {
         let id = cat.resolve(m).unwrap();
-        cat.price(id, &Tokens { output: 1_000_000, ..Tokens::default() }, &Terms { day: day(d), batch: false, us_residency: false, fast: true })
+        cat.price(
+            id,
+            &Tokens {
+                output: 1_000_000,
+                ..Tokens::default()
+            },
+            &Terms {
+                day: day(d),
+                batch: false,
+                us_residency: false,
+                fast: true,
+            },
+        )
     };
-    assert_eq!(fast("claude-opus-5-5", "2026-11-01").unwrap().output, PicoUsd(40 * 1_000_000_000_000));
-    assert_eq!(fast("claude-opus-4-6", "2026-06-28").unwrap().output, PicoUsd(150 * 1_000_000_000_000));
-    assert_eq!(fast("claude-opus-4-6", "2026-06-29").unwrap().output, PicoUsd(25 * 1_000_000_000_000), "billed as standard after fast mode ended");
+    assert_eq!(
+        fast("claude-opus-5-5", "2026-11-01").unwrap().output,
+        PicoUsd(40 * 1_000_000_000_000)
+    );
+    assert_eq!(
+        fast("claude-opus-4-6", "2026-06-28").unwrap().output,
+        PicoUsd(150 * 1_000_000_000_000)
+    );
+    assert_eq!(
+        fast("claude-opus-4-6", "2026-06-29").unwrap().output,
+        PicoUsd(25 * 1_000_000_000_000),
+        "billed as standard after fast mode ended"
+    );
     assert_eq!(
         fast("claude-sonnet-4-5", "2026-11-01").unwrap_err().to_string(),
         "model \"claude-sonnet-4-5\" has no fast mode on 2026-11-01 (speed \"fast\" would have been rejected by the API)"
     );
-    assert!(fast("claude-opus-4-7", "2026-08-01").is_err(), "fast mode was removed from Opus 4.7 on 2026-07-24");
+    assert!(
+        fast("claude-opus-4-7", "2026-08-01").is_err(),
+        "fast mode was removed from Opus 4.7 on 2026-07-24"
+    );
 }
 
 #[test]
@@ -291,8 +316,14 @@ fn unknown_ids_name_the_closest_known_ones() {
         "{e}"
     );
     assert!(cat.resolve("gpt-4o").is_err());
-    assert!(cat.resolve("claude-sonnet-4-5-20251399").is_err(), "not a date");
-    assert!(cat.resolve("claude-opus-4-0-20250514").is_err(), "an alias takes no date");
+    assert!(
+        cat.resolve("claude-sonnet-4-5-20251399").is_err(),
+        "not a date"
+    );
+    assert!(
+        cat.resolve("claude-opus-4-0-20250514").is_err(),
+        "an alias takes no date"
+    );
     assert!(cat.resolve("").is_err());
 }
 
