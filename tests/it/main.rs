@@ -4,4 +4,5 @@
 mod gen;
 mod prices;
 mod replay;
+mod scenarios;
 mod util;

@@ -27,7 +27,7 @@ pub enum Command {
     /// fast mode, web search) with the price row in force at its timestamp. The naive reference
     /// prices the same calls on the most expensive model in the corpus, real time, no caching.
     #[command(
-        after_help = "Examples:\n  tokensim replay --corpus corpora/demo.jsonl.zst\n  tokensim replay --corpus a.jsonl b.jsonl.zst --format json --output report.json\n  tokensim replay --corpus logs.jsonl --quarantine rejected.jsonl --prices our-contract.toml"
+        after_help = "Examples:\n  tokensim replay --corpus corpora/demo.jsonl.zst\n  tokensim replay --corpus corpora/demo.jsonl.zst --scenario scenarios/*.toml\n  tokensim replay --corpus a.jsonl b.jsonl.zst --format json --output report.json\n  tokensim replay --corpus logs.jsonl --quarantine rejected.jsonl --prices our-contract.toml"
     )]
     Replay(ReplayArgs),
     /// Print the price catalog (with an overlay applied, if given).
@@ -69,6 +69,10 @@ pub struct ReplayArgs {
     /// Corpus files (JSONL, plain or zstd, detected by content). Several files are one corpus.
     #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
     pub corpus: Vec<PathBuf>,
+    /// Scenario files (TOML, see docs/scenarios.md and scenarios/): each is evaluated on every
+    /// record in the same pass and compared with the recorded baseline.
+    #[arg(long, short = 's', num_args = 1.., value_name = "FILE")]
+    pub scenario: Vec<PathBuf>,
     /// The naive reference's model (default: the most expensive model in the corpus).
     #[arg(long, value_name = "MODEL")]
     pub reference_model: Option<String>,

@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokensim_engine::{replay, summarize, Quarantined, ReplayConfig, Sink};
 use tokensim_pricing::{Catalog, BUILTIN_CATALOG};
 use tokensim_report::{render, to_json, Markup};
+use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{Cli, Command, Format, GenArgs, PriceFlags, PricesArgs, ReplayArgs};
 
@@ -50,6 +51,7 @@ fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
     })
 }
 
+/// Receives the engine's progress and quarantined lines.
 struct CliSink {
     bar: Option<ProgressBar>,
     quarantine: Option<(PathBuf, BufWriter<File>)>,
@@ -62,6 +64,20 @@ impl Sink for CliSink {
             bar.set_length(total);
             bar.set_position(done);
         }
+    }
+
+    fn restart(&mut self) {
+        // The engine replays the corpus again in sorted mode: start the quarantine file over.
+        if let Some((_, w)) = &mut self.quarantine {
+            let reset = w
+                .flush()
+                .and_then(|_| w.get_mut().set_len(0))
+                .and_then(|_| std::io::Seek::rewind(w.get_mut()));
+            if let Err(e) = reset {
+                self.error.get_or_insert(e);
+            }
+        }
+        eprintln!("note: the corpus is out of time order inside a cache scope; replaying it again in sorted mode");
     }
 
     fn quarantined(&mut self, q: &Quarantined) {
@@ -89,19 +105,49 @@ impl Sink for CliSink {
     }
 }
 
+/// Reads and validates the scenario files; `extends` paths are relative to the extending file.
+fn load_scenarios(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<(Scenario, String)>> {
+    let mut out: Vec<(Scenario, String)> = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read --scenario {}", p.display()))?;
+        let mut load = |from: &str, name: &str| -> Result<(String, String), String> {
+            let base = Path::new(from).parent().unwrap_or(Path::new("."));
+            let path = base.join(name);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Ok((path.display().to_string(), text))
+        };
+        let scenario = parse_scenario(&p.display().to_string(), &text, catalog, &mut load)?;
+        if let Some((other, _)) = out.iter().find(|(s, _)| s.name == scenario.name) {
+            bail!(
+                "{}: scenario name {:?} is already used by {}; names must be unique in a run",
+                p.display(),
+                scenario.name,
+                other.file
+            );
+        }
+        out.push((scenario, blake3::hash(text.as_bytes()).to_hex().to_string()));
+    }
+    Ok(out)
+}
+
 fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
+    let scenarios = load_scenarios(&a.scenario, &catalog)?;
     let cfg = ReplayConfig {
         corpus: a.corpus.clone(),
         reference_model: a.reference_model.clone(),
         quarantine: a.quarantine.is_some(),
         threads: a.threads,
+        scenarios: scenarios.iter().map(|(s, _)| s.clone()).collect(),
     };
     if a.show_settings {
         let settings = serde_json::json!({
             "corpus": cfg.corpus, "reference_model": cfg.reference_model, "quarantine": a.quarantine,
             "threads": cfg.threads, "format": format!("{:?}", a.format).to_lowercase(), "output": a.output,
             "catalog_version": catalog.version, "overlay": catalog.overlay,
+            "scenarios": scenarios.iter().map(|(s, d)| serde_json::json!({"name": s.name, "file": s.file, "blake3": d, "levers": s.lever_ids()})).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(ExitCode::SUCCESS);
@@ -174,7 +220,7 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
             );
         }
     }
-    let report = summarize(&outcome, &catalog, env!("CARGO_PKG_VERSION"));
+    let report = summarize(&outcome, &catalog, &scenarios, env!("CARGO_PKG_VERSION"));
     let text = match a.format {
         Format::Table => render(&report, Markup::Terminal),
         Format::Md => render(&report, Markup::Markdown),

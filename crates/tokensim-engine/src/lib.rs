@@ -8,8 +8,9 @@ mod replay;
 mod summary;
 mod tally;
 
+pub use replay::new_cost_histogram;
 pub use replay::{
     replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,
 };
 pub use summary::summarize;
-pub use tally::{Key, RefSums, Tally, Workload};
+pub use tally::{DecisionCounts, Key, RefSums, ScenarioTally, Tally, Workload};

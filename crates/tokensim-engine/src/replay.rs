@@ -4,14 +4,24 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use hdrhistogram::Histogram;
 use rayon::prelude::*;
+use tokensim_corpus::Position;
 use tokensim_corpus::{
     parse_bytes, Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed,
     Timestamp,
 };
-use tokensim_pricing::{Catalog, ModelId, PricingError, Terms, Tokens};
+use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
+use tokensim_strategy::cache::{Lookup, ScopeCache};
+use tokensim_strategy::levers::{plan, Counterfactual};
+use tokensim_strategy::scenario::Scenario;
 
-use crate::tally::{add_record_tokens, Key, Tally, Workload};
+use crate::tally::{add_record_tokens, Key, ScenarioTally, Tally, Workload};
+
+/// The histogram of cost per call: micro-USD from 1 to $100,000, 3 significant digits.
+pub fn new_cost_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 100_000_000_000, 3).expect("valid histogram bounds")
+}
 
 /// What the engine needs to run; built by the CLI from its flags.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +34,8 @@ pub struct ReplayConfig {
     pub quarantine: bool,
     /// Worker threads; `None` uses rayon's default (one per core).
     pub threads: Option<usize>,
+    /// Scenarios evaluated on every record in the same pass.
+    pub scenarios: Vec<Scenario>,
 }
 
 /// A line set aside, with its reason.
@@ -47,6 +59,9 @@ pub trait Sink {
     fn progress(&mut self, _done: u64, _total: u64) {}
     /// Called once per quarantined line, in corpus order.
     fn quarantined(&mut self, _q: &Quarantined) {}
+    /// The corpus is out of time order inside a cache scope: the pass starts again in sorted
+    /// mode, so everything reported so far (progress, quarantined lines) will be reported again.
+    fn restart(&mut self) {}
 }
 
 /// Why a replay stopped.
@@ -69,6 +84,14 @@ pub enum ReplayError {
     /// The quarantine sink failed (e.g. its file could not be written).
     #[error("{0}")]
     Sink(String),
+    /// A scenario did something it did not allow.
+    #[error("scenario {scenario:?}: {message}")]
+    Scenario {
+        /// The scenario's name.
+        scenario: String,
+        /// What happened and how to allow it.
+        message: String,
+    },
 }
 
 /// Per-file counts.
@@ -122,12 +145,36 @@ pub struct ReplayOutcome {
     pub reference_from_flag: bool,
     /// Size-class floors matching `Tally::reference` (None for the first class).
     pub class_floors: Vec<Option<u64>>,
+    /// One tally per (scenario index, workload, served model, day).
+    pub scenario_rows: BTreeMap<(u32, Key), ScenarioTally>,
+    /// Cost per call in micro-USD, per (scenario index or `None` for as recorded, workload).
+    pub cost_histograms: BTreeMap<(Option<u32>, Workload), Histogram<u64>>,
+    /// Whether the cache stage had to sort the whole corpus (it was out of time order).
+    pub sorted_mode: bool,
 }
+
+/// A call whose cache usage the scenario re-simulates: it waits for its scope's replay.
+struct Job {
+    scenario: u32,
+    ts: Timestamp,
+    pos: Position,
+    workspace: Option<String>,
+    key: Key,
+    cf: Counterfactual,
+    min_cacheable_tokens: u64,
+}
+
+/// A scope of the cache stage: one scenario's cache for one (workspace, served model).
+type Scope = (u32, Option<String>, ModelId);
 
 /// What one chunk produced.
 #[derive(Default)]
 struct ChunkResult {
     rows: HashMap<Key, Tally>,
+    scenario_rows: HashMap<(u32, Key), ScenarioTally>,
+    costs: Vec<(Option<u32>, Workload, PicoUsd)>,
+    jobs: Vec<Job>,
+    interactive: Vec<(u32, Position)>,
     bad: Vec<(u64, LineError, String)>,
     header: bool,
     records: u64,
@@ -166,6 +213,141 @@ fn run(
     sink: &mut (dyn Sink + Send),
     reference_flag: Option<ModelId>,
 ) -> Result<ReplayOutcome, ReplayError> {
+    match pass(cfg, catalog, sink, reference_flag, false)? {
+        Some(outcome) => Ok(outcome),
+        None => {
+            // A scope went back in time: replay the whole corpus again, this time holding every
+            // re-simulated call until the end and sorting each scope (documented in
+            // docs/scenarios.md: costs a second read and memory for those calls).
+            sink.restart();
+            Ok(
+                pass(cfg, catalog, sink, reference_flag, true)?
+                    .expect("sorted mode never restarts"),
+            )
+        }
+    }
+}
+
+/// The state of the cache stage across batches.
+#[derive(Default)]
+struct CacheStage {
+    states: HashMap<Scope, ScopeCache>,
+    /// The latest timestamp each scope has replayed (streaming mode checks order against it).
+    watermark: HashMap<Scope, Timestamp>,
+    /// Calls waiting for their scope's replay.
+    queued: HashMap<Scope, Vec<Job>>,
+}
+
+impl CacheStage {
+    fn queue(&mut self, job: Job) {
+        let scope = (job.scenario, job.workspace.clone(), job.cf.model);
+        self.queued.entry(scope).or_default().push(job);
+    }
+
+    /// Replays every queued call, scopes in parallel, each scope in (timestamp, corpus order).
+    /// In streaming mode, returns `None` when a scope would go back in time.
+    fn drain(
+        &mut self,
+        catalog: &Catalog,
+        streaming: bool,
+    ) -> Option<Vec<(u32, Key, ScenarioTally, PicoUsd)>> {
+        let mut work: Vec<(Scope, Vec<Job>, ScopeCache)> = Vec::with_capacity(self.queued.len());
+        let mut queued: Vec<(Scope, Vec<Job>)> = self.queued.drain().collect();
+        queued.sort_by(|a, b| a.0.cmp(&b.0));
+        for (scope, mut jobs) in queued {
+            jobs.sort_by_key(|j| (j.ts, j.pos));
+            if streaming {
+                if let Some(&w) = self.watermark.get(&scope) {
+                    if jobs[0].ts < w {
+                        return None;
+                    }
+                }
+            }
+            let state = self.states.remove(&scope).unwrap_or_default();
+            work.push((scope, jobs, state));
+        }
+        let results: Vec<Vec<(u32, Key, ScenarioTally, PicoUsd)>> = work
+            .par_iter_mut()
+            .map(|(_, jobs, state)| {
+                let mut out = Vec::with_capacity(jobs.len());
+                for job in jobs.iter_mut() {
+                    let blocks = job.cf.simulate.take().expect("queued calls simulate");
+                    let lookup = Lookup {
+                        ts_ns: job.ts.0,
+                        readable_delay_ns: job.cf.readable_delay_ns,
+                        min_cacheable_tokens: job.min_cacheable_tokens,
+                        may_hit: job.cf.may_hit,
+                    };
+                    let split = state.request(&blocks, &lookup);
+                    let t = &mut job.cf.tokens;
+                    t.input = split.uncached;
+                    t.cache_write_5m = split.write_5m;
+                    t.cache_write_1h = split.write_1h;
+                    t.cache_read = split.read;
+                    let (tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
+                        .expect("a counterfactual that priced before simulation prices after");
+                    out.push((job.scenario, job.key.clone(), tally, cost));
+                }
+                if let Some(last) = jobs.last() {
+                    state.evict_expired(last.ts.0);
+                }
+                out
+            })
+            .collect();
+        for (scope, jobs, state) in work {
+            if let Some(last) = jobs.last() {
+                self.watermark.insert(scope.clone(), last.ts);
+            }
+            self.states.insert(scope, state);
+        }
+        Some(results.into_iter().flatten().collect())
+    }
+}
+
+/// Prices a counterfactual call: its tally (one request) and its cost.
+fn price_counterfactual(
+    cf: &Counterfactual,
+    day: tokensim_corpus::Day,
+    catalog: &Catalog,
+) -> Result<(ScenarioTally, PicoUsd), PricingError> {
+    let terms = Terms {
+        day,
+        batch: cf.batch,
+        us_residency: cf.us_residency,
+        fast: cf.fast,
+    };
+    let cost = catalog.price(cf.model, &cf.tokens, &terms)?;
+    let mut st = ScenarioTally::default();
+    st.tally.requests = 1;
+    st.tally.batch_requests = u64::from(cf.batch);
+    st.tally.tokens = cf.tokens;
+    st.tally.cost = cost;
+    st.decisions.add(&cf.decisions);
+    Ok((st, cost.total()))
+}
+
+type Histograms = BTreeMap<(Option<u32>, Workload), Histogram<u64>>;
+
+fn record_cost(histograms: &mut Histograms, s: Option<u32>, w: Workload, c: PicoUsd) {
+    histograms
+        .entry((s, w))
+        .or_insert_with(new_cost_histogram)
+        .saturating_record(micro_usd(c));
+}
+
+fn micro_usd(c: PicoUsd) -> u64 {
+    u64::try_from(c.0.max(0) / 1_000_000).unwrap_or(u64::MAX)
+}
+
+/// One pass over the corpus. In streaming mode, returns `Ok(None)` when the cache stage finds the
+/// corpus out of time order (the caller starts again in sorted mode).
+fn pass(
+    cfg: &ReplayConfig,
+    catalog: &Catalog,
+    sink: &mut (dyn Sink + Send),
+    reference_flag: Option<ModelId>,
+    sorted_mode: bool,
+) -> Result<Option<ReplayOutcome>, ReplayError> {
     let thresholds = catalog.band_thresholds();
     let mut reader = ChunkReader::new(&cfg.corpus)?;
     let total_bytes = reader.total_bytes();
@@ -187,6 +369,10 @@ fn run(
     };
     let mut hashers: Vec<blake3::Hasher> = paths.iter().map(|_| blake3::Hasher::new()).collect();
     let mut rows: BTreeMap<Key, Tally> = BTreeMap::new();
+    let mut scenario_rows: BTreeMap<(u32, Key), ScenarioTally> = BTreeMap::new();
+    let mut histograms: Histograms = BTreeMap::new();
+    let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
+    let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
     loop {
         let mut batch: Vec<Chunk> = Vec::with_capacity(batch_len);
@@ -198,7 +384,7 @@ fn run(
         }
         let results: Vec<ChunkResult> = batch
             .par_iter()
-            .map(|c| process_chunk(c, catalog, &thresholds))
+            .map(|c| process_chunk(c, catalog, &thresholds, &cfg.scenarios))
             .collect();
         for (chunk, res) in batch.iter().zip(results) {
             let f = chunk.file as usize;
@@ -239,8 +425,52 @@ fn run(
                     .entry(k)
                     .or_insert_with(|| Tally::new(thresholds.len() + 1)) += &t;
             }
+            for (k, t) in res.scenario_rows {
+                *scenario_rows.entry(k).or_default() += &t;
+            }
+            for (s, w, c) in res.costs {
+                record_cost(&mut histograms, s, w, c);
+            }
+            for (s, pos) in res.interactive {
+                let e = interactive.entry(s).or_insert((0, pos));
+                e.0 += 1;
+                e.1 = e.1.min(pos);
+            }
+            for job in res.jobs {
+                cache.queue(job);
+            }
+        }
+        if !sorted_mode {
+            match cache.drain(catalog, true) {
+                None => return Ok(None),
+                Some(done) => {
+                    for (s, key, t, c) in done {
+                        record_cost(&mut histograms, Some(s), key.workload.clone(), c);
+                        *scenario_rows.entry((s, key)).or_default() += &t;
+                    }
+                }
+            }
         }
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
+    }
+    let done = cache
+        .drain(catalog, false)
+        .expect("a final drain does not check order");
+    for (s, key, t, c) in done {
+        record_cost(&mut histograms, Some(s), key.workload.clone(), c);
+        *scenario_rows.entry((s, key)).or_default() += &t;
+    }
+    for (s, (n, first)) in &interactive {
+        let sc = &cfg.scenarios[*s as usize];
+        if !sc.batch.as_ref().is_some_and(|b| b.allow_interactive) {
+            return Err(ReplayError::Scenario {
+                scenario: sc.name.clone(),
+                message: format!(
+                    "moves {n} calls labelled latency_class \"interactive\" to the Batch API (first: {}:{}); people wait for those answers. Narrow [[batch.eligible]] or set allow_interactive = true in [batch] to accept the latency risk",
+                    paths[first.file as usize], first.line
+                ),
+            });
+        }
     }
     for (fs, h) in stats.files.iter_mut().zip(hashers) {
         fs.blake3 = h.finalize().to_hex().to_string();
@@ -254,25 +484,40 @@ fn run(
             fs.path
         );
     }
-    // Pair assertion: the rows hold exactly the priced records.
+    // Pair assertions: the rows hold exactly the priced records, in the baseline and in every
+    // scenario.
     assert_eq!(
         rows.values().map(|t| t.requests).sum::<u64>(),
         stats.priced,
         "rows account for every priced record"
     );
+    for s in 0..cfg.scenarios.len() as u32 {
+        let n: u64 = scenario_rows
+            .range((s, Key::MIN)..)
+            .take_while(|((i, _), _)| *i == s)
+            .map(|(_, t)| t.tally.requests)
+            .sum();
+        assert_eq!(
+            n, stats.priced,
+            "scenario {s} accounts for every priced record"
+        );
+    }
     let reference = reference_flag.or_else(|| {
         let seen: BTreeSet<ModelId> = rows.keys().map(|k| k.model).collect();
         catalog.most_expensive(seen, stats.last_ts.unwrap_or_default().day())
     });
     let mut class_floors = vec![None];
     class_floors.extend(thresholds.iter().map(|&t| Some(t)));
-    Ok(ReplayOutcome {
+    Ok(Some(ReplayOutcome {
         stats,
         rows,
         reference,
         reference_from_flag: reference_flag.is_some(),
         class_floors,
-    })
+        scenario_rows,
+        cost_histograms: histograms,
+        sorted_mode,
+    }))
 }
 
 /// `prompt.segments[3].tokens` -> `prompt.segments.tokens`, so the summary groups by field.
@@ -304,7 +549,12 @@ fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
-fn process_chunk(chunk: &Chunk, catalog: &Catalog, thresholds: &[u64]) -> ChunkResult {
+fn process_chunk(
+    chunk: &Chunk,
+    catalog: &Catalog,
+    thresholds: &[u64],
+    scenarios: &[Scenario],
+) -> ChunkResult {
     let mut res = ChunkResult::default();
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
     for (pos, bytes) in chunk.lines() {
@@ -330,19 +580,60 @@ fn process_chunk(chunk: &Chunk, catalog: &Catalog, thresholds: &[u64]) -> ChunkR
             .entry(line.model.clone())
             .or_insert_with(|| catalog.resolve(&line.model))
             .clone();
-        match model.and_then(|m| price_record(&line, m, catalog, thresholds).map(|t| (m, t))) {
-            Ok((model, tally)) => {
+        let priced = model.and_then(|m| {
+            let tally = price_record(&line, m, catalog, thresholds)?;
+            // Every scenario must price too, before anything is counted, so that a record is
+            // either in the baseline and every scenario or quarantined.
+            let mut planned = Vec::with_capacity(scenarios.len());
+            for s in scenarios {
+                let cf = plan(s, &line, m, catalog);
+                let priced = price_counterfactual(&cf, line.ts.day(), catalog)?;
+                planned.push((cf, priced));
+            }
+            Ok((m, tally, planned))
+        });
+        match priced {
+            Ok((model, tally, planned)) => {
                 res.priced += 1;
                 res.first_ts = min_opt(res.first_ts, Some(line.ts));
                 res.last_ts = max_opt(res.last_ts, Some(line.ts));
+                let workload = Workload {
+                    team: line.team.clone(),
+                    app: line.app.clone(),
+                    feature: line.feature.clone(),
+                };
+                let day = line.ts.day();
+                res.costs.push((None, workload.clone(), tally.cost.total()));
+                for (i, (cf, (st, cost))) in planned.into_iter().enumerate() {
+                    let s = i as u32;
+                    if cf.decisions.moved_interactive {
+                        res.interactive.push((s, pos));
+                    }
+                    let key = Key {
+                        workload: workload.clone(),
+                        model: cf.model,
+                        day,
+                    };
+                    if cf.simulate.is_some() {
+                        let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
+                        res.jobs.push(Job {
+                            scenario: s,
+                            ts: line.ts,
+                            pos,
+                            workspace: line.workspace.clone(),
+                            key,
+                            cf,
+                            min_cacheable_tokens,
+                        });
+                    } else {
+                        res.costs.push((Some(s), workload.clone(), cost));
+                        *res.scenario_rows.entry((s, key)).or_default() += &st;
+                    }
+                }
                 let key = Key {
-                    workload: Workload {
-                        team: line.team.clone(),
-                        app: line.app.clone(),
-                        feature: line.feature.clone(),
-                    },
+                    workload,
                     model,
-                    day: line.ts.day(),
+                    day,
                 };
                 *res.rows
                     .entry(key)
@@ -413,25 +704,4 @@ fn price_record(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn size_classes_are_left_open_right_closed() {
-        let t = [100_000, 200_000];
-        assert_eq!(size_class(0, &t), 0);
-        assert_eq!(size_class(100_000, &t), 0);
-        assert_eq!(size_class(100_001, &t), 1);
-        assert_eq!(size_class(200_000, &t), 1);
-        assert_eq!(size_class(200_001, &t), 2);
-    }
-
-    #[test]
-    fn field_kinds_drop_indices() {
-        assert_eq!(
-            field_kind("prompt.segments[3].tokens"),
-            "prompt.segments.tokens"
-        );
-        assert_eq!(field_kind("usage.input_tokens"), "usage.input_tokens");
-    }
-}
+mod tests;

@@ -4,14 +4,17 @@
 
 use std::collections::BTreeMap;
 
+use hdrhistogram::Histogram;
 use tokensim_pricing::{Catalog, Cost, PicoUsd, Tokens};
 use tokensim_report::{
-    CatalogSection, CorpusSection, CostBreakdown, DiscountSection, FileSection, ReferenceSection,
-    Report, RoundingSection, Row, TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
+    FileSection, ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow,
+    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
+use tokensim_strategy::scenario::Scenario;
 
 use crate::replay::ReplayOutcome;
-use crate::tally::{Key, Tally};
+use crate::tally::{DecisionCounts, Key, ScenarioTally, Tally, Workload};
 
 /// One row's sums, before conversion to the report's row.
 #[derive(Default, Clone)]
@@ -94,8 +97,205 @@ fn by_cost_desc(rows: &mut [Row]) {
     });
 }
 
-/// Builds the report. `tool_version` goes into the header.
-pub fn summarize(out: &ReplayOutcome, catalog: &Catalog, tool_version: &str) -> Report {
+fn percentiles(h: &Histogram<u64>) -> CostPercentiles {
+    CostPercentiles {
+        p50_micro_usd: h.value_at_quantile(0.5),
+        p90_micro_usd: h.value_at_quantile(0.9),
+        p99_micro_usd: h.value_at_quantile(0.99),
+    }
+}
+
+fn merged<'a>(hs: impl Iterator<Item = &'a Histogram<u64>>) -> Histogram<u64> {
+    let mut all = crate::replay::new_cost_histogram();
+    for h in hs {
+        all.add(h).expect("histograms share one configuration");
+    }
+    all
+}
+
+fn decisions(d: &DecisionCounts) -> Decisions {
+    Decisions {
+        routed: d.routed,
+        cache_carried_over: d.cache_carried_over,
+        carried_below_minimum: d.carried_below_minimum,
+        fast_dropped: d.fast_dropped,
+        truncated: d.truncated,
+        moved_to_batch: d.moved_to_batch,
+        moved_interactive: d.moved_interactive,
+        batch_blocked_fast: d.batch_blocked_fast,
+        cache_simulated: d.cache_simulated,
+        no_prefix_data: d.no_prefix_data,
+        lost_hit_draw: d.lost_hit_draw,
+    }
+}
+
+/// A scenario row's sums.
+#[derive(Default)]
+struct SAcc {
+    acc: Acc,
+    decisions: DecisionCounts,
+}
+
+impl SAcc {
+    fn add(&mut self, t: &ScenarioTally) {
+        self.acc.add(&t.tally, PicoUsd::ZERO);
+        self.decisions += &t.decisions;
+    }
+
+    /// The row, compared with the baseline's recorded and reference cost of the same calls.
+    fn row(
+        &self,
+        baseline: Option<(PicoUsd, PicoUsd)>,
+        cost_per_request: Option<CostPercentiles>,
+    ) -> ScenarioRow {
+        let r = self.acc.row();
+        let cost = r.recorded.total.0;
+        ScenarioRow {
+            requests: r.requests,
+            batch_requests: r.batch_requests,
+            tokens: r.tokens,
+            cost: r.recorded,
+            recorded: baseline.map(|(rec, _)| Usd(rec)),
+            saving_vs_recorded: baseline.map(|(rec, _)| Usd(rec - cost)),
+            saving_vs_reference: baseline.map(|(_, refc)| Usd(refc - cost)),
+            decisions: decisions(&self.decisions),
+            cost_per_request,
+            ..ScenarioRow::default()
+        }
+    }
+}
+
+fn by_saving_desc(rows: &mut [ScenarioRow]) {
+    rows.sort_by(|a, b| {
+        b.saving_vs_recorded
+            .cmp(&a.saving_vs_recorded)
+            .then_with(|| a.label().cmp(&b.label()))
+    });
+}
+
+/// The baseline's sums that every scenario row is compared with.
+struct Baseline<'a> {
+    workloads: &'a BTreeMap<&'a Workload, Acc>,
+    days: &'a BTreeMap<tokensim_corpus::Day, Acc>,
+    total: &'a Acc,
+}
+
+fn scenario_report(
+    out: &ReplayOutcome,
+    catalog: &Catalog,
+    index: u32,
+    scenario: &Scenario,
+    digest: &str,
+    base: &Baseline<'_>,
+) -> ScenarioReport {
+    let mut total = SAcc::default();
+    let mut workloads: BTreeMap<&Workload, SAcc> = BTreeMap::new();
+    let mut models: BTreeMap<String, SAcc> = BTreeMap::new();
+    let mut days: BTreeMap<tokensim_corpus::Day, SAcc> = BTreeMap::new();
+    for ((_, key), t) in out
+        .scenario_rows
+        .range((index, Key::MIN)..)
+        .take_while(|((i, _), _)| *i == index)
+    {
+        total.add(t);
+        workloads.entry(&key.workload).or_default().add(t);
+        models
+            .entry(catalog.model(key.model).id.clone())
+            .or_default()
+            .add(t);
+        days.entry(key.day).or_default().add(t);
+    }
+    let hist = |w: &Workload| {
+        out.cost_histograms
+            .get(&(Some(index), w.clone()))
+            .map(percentiles)
+    };
+    let mut by_workload: Vec<ScenarioRow> = workloads
+        .iter()
+        .map(|(w, a)| {
+            let b = &base.workloads[w];
+            let part =
+                |p: &Option<String>| Some(p.clone().unwrap_or_else(|| UNATTRIBUTED.to_string()));
+            ScenarioRow {
+                team: part(&w.team),
+                app: part(&w.app),
+                feature: part(&w.feature),
+                ..a.row(Some((b.cost.total(), b.reference)), hist(w))
+            }
+        })
+        .collect();
+    by_saving_desc(&mut by_workload);
+    let mut by_model: Vec<ScenarioRow> = models
+        .iter()
+        .map(|(m, a)| ScenarioRow {
+            model: Some(m.clone()),
+            ..a.row(None, None)
+        })
+        .collect();
+    by_model.sort_by(|a, b| {
+        b.cost
+            .total
+            .cmp(&a.cost.total)
+            .then_with(|| a.label().cmp(&b.label()))
+    });
+    let by_day: Vec<ScenarioRow> = days
+        .iter()
+        .map(|(d, a)| {
+            let b = &base.days[d];
+            ScenarioRow {
+                day: Some(d.to_string()),
+                ..a.row(Some((b.cost.total(), b.reference)), None)
+            }
+        })
+        .collect();
+    let all = merged(
+        out.cost_histograms
+            .range((Some(index), Workload::default())..)
+            .take_while(|((s, _), _)| *s == Some(index))
+            .map(|(_, h)| h),
+    );
+    let totals = total.row(
+        Some((base.total.cost.total(), base.total.reference)),
+        Some(percentiles(&all)),
+    );
+    // Pair assertions: every grouping adds up to the scenario's totals, and the scenario prices
+    // exactly the calls of the baseline.
+    for group in [&by_workload, &by_model, &by_day] {
+        let cost: PicoUsd = group.iter().map(|r| r.cost.total.0).sum();
+        let n: u64 = group.iter().map(|r| r.requests).sum();
+        assert_eq!(
+            (cost, n),
+            (totals.cost.total.0, totals.requests),
+            "scenario {:?}: a grouping does not add up",
+            scenario.name
+        );
+    }
+    assert_eq!(
+        totals.requests, base.total.requests,
+        "scenario {:?} prices every call of the baseline",
+        scenario.name
+    );
+    ScenarioReport {
+        name: scenario.name.clone(),
+        description: scenario.description.clone(),
+        file: scenario.file.clone(),
+        blake3: digest.to_string(),
+        levers: scenario.lever_ids().into_iter().map(String::from).collect(),
+        totals,
+        by_workload,
+        by_model,
+        by_day,
+    }
+}
+
+/// Builds the report. `scenarios` are the scenarios of the run, in order, with the BLAKE3 digest
+/// of each file's text; `tool_version` goes into the header.
+pub fn summarize(
+    out: &ReplayOutcome,
+    catalog: &Catalog,
+    scenarios: &[(Scenario, String)],
+    tool_version: &str,
+) -> Report {
     let mut total = Acc::default();
     let mut workloads: BTreeMap<&crate::tally::Workload, Acc> = BTreeMap::new();
     let mut models: BTreeMap<String, Acc> = BTreeMap::new();
@@ -153,6 +353,23 @@ pub fn summarize(out: &ReplayOutcome, catalog: &Catalog, tool_version: &str) -> 
         );
     }
     assert_eq!(totals.requests, out.stats.priced);
+    let scenario_reports: Vec<ScenarioReport> = scenarios
+        .iter()
+        .enumerate()
+        .map(|(i, (sc, digest))| {
+            let base = Baseline {
+                workloads: &workloads,
+                days: &days,
+                total: &total,
+            };
+            scenario_report(out, catalog, i as u32, sc, digest, &base)
+        })
+        .collect();
+    let baseline_hist = merged(
+        out.cost_histograms
+            .range(..(Some(0), Workload::default()))
+            .map(|(_, h)| h),
+    );
     let s = &out.stats;
     Report {
         schema: REPORT_SCHEMA.into(),
@@ -211,5 +428,8 @@ pub fn summarize(out: &ReplayOutcome, catalog: &Catalog, tool_version: &str) -> 
         by_workload,
         by_model,
         by_day,
+        cost_per_request: percentiles(&baseline_hist),
+        sorted_mode: out.sorted_mode,
+        scenarios: scenario_reports,
     }
 }

@@ -671,6 +671,12 @@ impl Catalog {
         &spans[i.saturating_sub(1)]
     }
 
+    /// Whether the model bills fast mode on that day (fast prices, or fast billed as standard).
+    pub fn has_fast(&self, id: ModelId, day: Day) -> bool {
+        let span = self.span(id, day);
+        span.rates[2][0][0].is_some() || span.fast_billed_as_standard
+    }
+
     /// The standard list prices in force for a model on a day (no overlay, no tier).
     pub fn list_rates(&self, id: ModelId, day: Day) -> Rates {
         self.span(id, day).list

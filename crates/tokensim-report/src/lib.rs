@@ -5,8 +5,9 @@ mod model;
 mod render;
 
 pub use model::{
-    CatalogSection, CorpusSection, CostBreakdown, DiscountSection, FileSection, ReferenceSection,
-    Report, RoundingSection, Row, TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
+    FileSection, ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow,
+    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
 pub use render::{apportion_cents, compact, render, Markup};
 

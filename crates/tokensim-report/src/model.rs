@@ -250,6 +250,124 @@ pub struct ToolSection {
     pub version: String,
 }
 
+/// Cost per call, micro-USD percentiles (from an HDR histogram, 3 significant digits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CostPercentiles {
+    /// Median.
+    pub p50_micro_usd: u64,
+    /// 90th percentile.
+    pub p90_micro_usd: u64,
+    /// 99th percentile.
+    pub p99_micro_usd: u64,
+}
+
+/// How many calls each lever decision touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Decisions {
+    /// Sent to another model.
+    pub routed: u64,
+    /// Recorded cache split carried over to the target model ("cache carried over").
+    pub cache_carried_over: u64,
+    /// Carried-over cached prefix below the target's minimum: became uncached input.
+    pub carried_below_minimum: u64,
+    /// Fast mode dropped because the target model has none.
+    pub fast_dropped: u64,
+    /// Output capped below what was recorded: the answer would have been truncated.
+    pub truncated: u64,
+    /// Moved to the Batch API.
+    pub moved_to_batch: u64,
+    /// Of which labelled interactive (latency risk).
+    pub moved_interactive: u64,
+    /// Eligible for batch but in fast mode (not batchable).
+    pub batch_blocked_fast: u64,
+    /// Re-simulated by the cache replay.
+    pub cache_simulated: u64,
+    /// The cache policy simulates but the call has no segments: recorded usage kept.
+    pub no_prefix_data: u64,
+    /// Batch calls that lost their cache-hit draw.
+    pub lost_hit_draw: u64,
+}
+
+/// One row of a scenario: the same calls as recorded and as the scenario would have had them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScenarioRow {
+    /// `team` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub team: Option<String>,
+    /// `app` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub app: Option<String>,
+    /// `feature` (workload rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub feature: Option<String>,
+    /// The model that would serve the calls (model rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub model: Option<String>,
+    /// UTC day (day rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub day: Option<String>,
+    /// Calls.
+    pub requests: u64,
+    /// Of which through the Batch API in the scenario.
+    pub batch_requests: u64,
+    /// Tokens in the scenario.
+    pub tokens: TokenCounts,
+    /// Cost in the scenario.
+    pub cost: CostBreakdown,
+    /// What the same calls cost as recorded (absent on model rows, whose calls moved).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recorded: Option<Usd>,
+    /// `recorded - cost` (positive: the scenario saves).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub saving_vs_recorded: Option<Usd>,
+    /// `naive reference - cost`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub saving_vs_reference: Option<Usd>,
+    /// What the levers did.
+    pub decisions: Decisions,
+    /// Cost per call (workload and total rows).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cost_per_request: Option<CostPercentiles>,
+}
+
+impl ScenarioRow {
+    /// The row's label, as for [`Row::label`].
+    pub fn label(&self) -> String {
+        Row {
+            team: self.team.clone(),
+            app: self.app.clone(),
+            feature: self.feature.clone(),
+            model: self.model.clone(),
+            day: self.day.clone(),
+            ..Row::default()
+        }
+        .label()
+    }
+}
+
+/// One scenario's results.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScenarioReport {
+    /// Its name.
+    pub name: String,
+    /// What it asks.
+    pub description: String,
+    /// Its file.
+    pub file: String,
+    /// BLAKE3 of the file's text.
+    pub blake3: String,
+    /// The levers it sets, in pipeline order.
+    pub levers: Vec<String>,
+    /// All calls.
+    pub totals: ScenarioRow,
+    /// By workload, largest saving first.
+    pub by_workload: Vec<ScenarioRow>,
+    /// By the model that would serve the calls, most expensive first.
+    pub by_model: Vec<ScenarioRow>,
+    /// By UTC day, in date order.
+    pub by_day: Vec<ScenarioRow>,
+}
+
 /// A baseline replay report.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Report {
@@ -271,6 +389,15 @@ pub struct Report {
     pub by_model: Vec<Row>,
     /// By UTC day, in date order.
     pub by_day: Vec<Row>,
+    /// Cost per call as recorded.
+    pub cost_per_request: CostPercentiles,
+    /// Whether the corpus was out of time order inside a cache scope, so the cache stage sorted
+    /// it (a second read of the corpus).
+    #[serde(default)]
+    pub sorted_mode: bool,
+    /// The scenarios, in the order given.
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioReport>,
 }
 
 #[cfg(test)]

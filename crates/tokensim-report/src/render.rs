@@ -7,7 +7,7 @@
 use tokensim_pricing::money::{div_round_half_even, format_cents, PICO_PER_CENT};
 use tokensim_pricing::PicoUsd;
 
-use crate::model::{Report, Row};
+use crate::model::{Decisions, Report, Row, ScenarioReport};
 
 /// How a table is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,7 +347,160 @@ pub fn render(report: &Report, markup: Markup) -> String {
     cost_table("model", &report.by_model, t).render(markup, &mut out);
     h(&mut out, "By day (UTC)");
     cost_table("day", &report.by_day, t).render(markup, &mut out);
+    if !report.scenarios.is_empty() {
+        h(&mut out, "Scenarios against the recorded baseline");
+        scenario_summary(report).render(markup, &mut out);
+        for s in &report.scenarios {
+            h(&mut out, &format!("Scenario {}: {}", s.name, s.description));
+            scenario_table(s).render(markup, &mut out);
+            let notes = decision_notes(&s.totals.decisions);
+            if !notes.is_empty() {
+                out.push_str(&format!(
+                    "{bullet}levers: {}; {notes}\n",
+                    s.levers.join(" > ")
+                ));
+            } else {
+                out.push_str(&format!("{bullet}levers: {}\n", s.levers.join(" > ")));
+            }
+        }
+    }
+    if report.sorted_mode {
+        out.push_str("\nnote: the corpus was out of time order inside a cache scope; the cache stage sorted it (a second read).\n");
+    }
     out
+}
+
+/// What the levers did, in words, leaving out what did not happen.
+fn decision_notes(d: &Decisions) -> String {
+    let items = [
+        (d.routed, "calls routed"),
+        (
+            d.cache_carried_over,
+            "with their recorded cache split carried over",
+        ),
+        (
+            d.carried_below_minimum,
+            "carried-over prefixes below the target's minimum (now uncached)",
+        ),
+        (
+            d.fast_dropped,
+            "fast-mode calls routed to a model without fast mode",
+        ),
+        (d.truncated, "answers truncated by an output cap"),
+        (d.moved_to_batch, "calls moved to the Batch API"),
+        (d.moved_interactive, "of them labelled interactive"),
+        (
+            d.batch_blocked_fast,
+            "batch-eligible calls kept real time (fast mode)",
+        ),
+        (d.cache_simulated, "calls re-simulated by the cache"),
+        (
+            d.no_prefix_data,
+            "calls without prefix data (recorded usage kept)",
+        ),
+        (d.lost_hit_draw, "batch calls that lost the cache-hit draw"),
+    ];
+    items
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn scenario_summary(report: &Report) -> Table {
+    let t = &report.totals;
+    let mut rows = vec![vec![
+        "recorded (baseline)".to_string(),
+        t.recorded.total.to_string(),
+        "-".into(),
+        "-".into(),
+        percent(t.recorded.total.0, t.reference.0),
+    ]];
+    for s in &report.scenarios {
+        let c = s.totals.cost.total.0;
+        let saving = s.totals.saving_vs_recorded.map(|u| u.0).unwrap_or_default();
+        // The displayed saving is the difference of the displayed costs, so the columns agree.
+        let shown = t.recorded.total.0.round_cents() - s.totals.cost.total.0.round_cents();
+        rows.push(vec![
+            s.name.clone(),
+            s.totals.cost.total.to_string(),
+            format_cents(shown),
+            percent(saving, t.recorded.total.0),
+            percent(c, t.reference.0),
+        ]);
+    }
+    Table {
+        headers: vec![
+            "scenario",
+            "cost",
+            "saving vs recorded",
+            "saving %",
+            "share of reference",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows,
+        total: None,
+    }
+}
+
+fn scenario_table(s: &ScenarioReport) -> Table {
+    let rows: Vec<&crate::model::ScenarioRow> = s.by_workload.iter().collect();
+    let (rec, rec_total) = apportion_cents(
+        &rows
+            .iter()
+            .map(|r| r.recorded.unwrap_or_default().0)
+            .collect::<Vec<_>>(),
+    );
+    let (cost, cost_total) =
+        apportion_cents(&rows.iter().map(|r| r.cost.total.0).collect::<Vec<_>>());
+    let cells = |r: &crate::model::ScenarioRow, rec: i128, cost: i128| {
+        vec![
+            r.label(),
+            r.requests.to_string(),
+            format_cents(rec),
+            format_cents(cost),
+            format_cents(rec - cost),
+            percent(PicoUsd(rec - cost), PicoUsd(rec)),
+            r.cost_per_request
+                .map(|p| format!("{:.4}", p.p50_micro_usd as f64 / 1e6))
+                .unwrap_or_default(),
+        ]
+    };
+    let mut total = cells(&s.totals, rec_total, cost_total);
+    total[0] = "total".into();
+    Table {
+        headers: vec![
+            "workload",
+            "requests",
+            "recorded",
+            "scenario",
+            "saving",
+            "saving %",
+            "p50 $/call",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: rows
+            .iter()
+            .zip(rec.iter().zip(&cost))
+            .map(|(r, (&a, &b))| cells(r, a, b))
+            .collect(),
+        total: Some(total),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,125 @@
+//! Engine tests: size classes, and the merge invariant (partial results of any split of the
+//! corpus add up to one run).
+
+use std::io::Write;
+
+use proptest::prelude::*;
+
+use super::*;
+
+#[test]
+fn size_classes_are_left_open_right_closed() {
+    let t = [100_000, 200_000];
+    assert_eq!(size_class(0, &t), 0);
+    assert_eq!(size_class(100_000, &t), 0);
+    assert_eq!(size_class(100_001, &t), 1);
+    assert_eq!(size_class(200_000, &t), 1);
+    assert_eq!(size_class(200_001, &t), 2);
+}
+
+#[test]
+fn field_kinds_drop_indices() {
+    assert_eq!(
+        field_kind("prompt.segments[3].tokens"),
+        "prompt.segments.tokens"
+    );
+    assert_eq!(field_kind("usage.input_tokens"), "usage.input_tokens");
+}
+
+struct Quiet;
+impl Sink for Quiet {}
+
+fn line(
+    i: u64,
+    team: &str,
+    model: &str,
+    input: u64,
+    read: u64,
+    output: u64,
+    batch: bool,
+) -> String {
+    format!(
+        r#"{{"ts":"2026-10-{:02}T{:02}:00:00Z","model":"{model}","team":"{team}","service_tier":"{}","usage":{{"input_tokens":{input},"output_tokens":{output},"cache_creation_input_tokens":0,"cache_read_input_tokens":{read}}}}}"#,
+        1 + i % 9,
+        i % 24,
+        if batch { "batch" } else { "standard" }
+    )
+}
+
+fn run_files(lines: &[Vec<String>], catalog: &Catalog) -> ReplayOutcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (i, part) in lines.iter().enumerate() {
+        let p = dir.path().join(format!("part{i}.jsonl"));
+        let mut f = std::fs::File::create(&p).unwrap();
+        for l in part {
+            writeln!(f, "{l}").unwrap();
+        }
+        paths.push(p);
+    }
+    let cfg = ReplayConfig {
+        corpus: paths,
+        threads: Some(2),
+        reference_model: Some("claude-opus-4-1".into()),
+        ..ReplayConfig::default()
+    };
+    replay(&cfg, catalog, &mut Quiet).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Any split of a corpus into shards, replayed shard by shard and merged by adding the
+    /// accumulators, equals one run over the whole corpus, row by row.
+    #[test]
+    fn merging_shards_equals_one_run(
+        records in prop::collection::vec((0u64..50, 0usize..3, 0usize..4, 0u64..300_000, 0u64..50_000, 0u64..5_000, any::<bool>(), 0usize..3), 1..60)
+    ) {
+        let catalog = Catalog::builtin();
+        let teams = ["a", "b", "c"];
+        let models = ["claude-sonnet-4-5", "claude-haiku-5-5", "claude-opus-5-5", "claude-sonnet-5-5"];
+        let mut all = Vec::new();
+        let mut shards = vec![Vec::new(), Vec::new(), Vec::new()];
+        for (i, (t, team, model, input, read, output, batch, shard)) in records.iter().enumerate() {
+            let l = line(*t + i as u64, teams[*team], models[*model], *input, *read, *output, *batch);
+            all.push(l.clone());
+            shards[*shard].push(l);
+        }
+        let one = run_files(&[all], &catalog);
+        let mut merged: BTreeMap<Key, Tally> = BTreeMap::new();
+        for shard in shards.into_iter().filter(|s| !s.is_empty()) {
+            let part = run_files(&[shard], &catalog);
+            for (k, t) in &part.rows {
+                *merged.entry(k.clone()).or_insert_with(|| Tally::new(t.reference.len())) += t;
+            }
+        }
+        prop_assert_eq!(merged, one.rows);
+    }
+
+    /// Adding tallies is associative and commutative.
+    #[test]
+    fn tallies_add_associatively(xs in prop::collection::vec((0u64..1_000_000, 0i128..1_000_000_000_000), 3)) {
+        let make = |(n, c): (u64, i128)| {
+            let mut t = Tally::new(3);
+            t.requests = n;
+            t.tokens.input = n * 7;
+            t.cost.input = PicoUsd(c);
+            t.reference[1].output = n;
+            t
+        };
+        let (a, b, c) = (make(xs[0]), make(xs[1]), make(xs[2]));
+        let mut left = a.clone();
+        left += &b;
+        left += &c;
+        let mut bc = b.clone();
+        bc += &c;
+        let mut right = a.clone();
+        right += &bc;
+        prop_assert_eq!(&left, &right);
+        let mut ba = b.clone();
+        ba += &a;
+        let mut ab = a.clone();
+        ab += &b;
+        prop_assert_eq!(ab, ba);
+    }
+}

@@ -1,0 +1,268 @@
+//! The stateless part of the pipeline: route, then caps, then batch, then the cache plan. Each
+//! lever sees one record and the counterfactual so far, changes it, and writes down what it did
+//! in [`Decisions`], so reports can say which lever moved which dollars. The stateful cache
+//! replay itself runs in the engine, one scope at a time, on the blocks planned here.
+
+use tokensim_corpus::{LatencyClass, Record, Role, ServiceTier, Speed};
+use tokensim_pricing::{Catalog, ModelId, Ratio, Tokens};
+
+use crate::cache::{Block, Ttl};
+use crate::scenario::{CachePolicy, Match, Scenario};
+
+/// What the levers did to one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Decisions {
+    /// Sent to another model.
+    pub routed: bool,
+    /// Its recorded cache split carried over to the target model (`recorded` policy).
+    pub cache_carried_over: bool,
+    /// A carried-over cached prefix was below the target's minimum and became uncached input.
+    pub carried_below_minimum: bool,
+    /// Fast mode dropped because the target model has none.
+    pub fast_dropped: bool,
+    /// Output capped below what was recorded (the answer would have been truncated).
+    pub truncated: bool,
+    /// Moved to the Batch API.
+    pub moved_to_batch: bool,
+    /// Moved to the Batch API although labelled interactive.
+    pub moved_interactive: bool,
+    /// Eligible for batch but in fast mode, which the Batch API does not offer.
+    pub batch_blocked_fast: bool,
+    /// Re-simulated by the cache replay.
+    pub cache_simulated: bool,
+    /// The cache policy simulates, but the call has no segments: recorded usage kept.
+    pub no_prefix_data: bool,
+    /// A batch call that lost its cache-hit draw.
+    pub lost_hit_draw: bool,
+}
+
+/// A call as the scenario would have made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counterfactual {
+    /// The model that serves it.
+    pub model: ModelId,
+    /// Its usage (for a simulated call, the engine replaces the input split).
+    pub tokens: Tokens,
+    /// Through the Batch API.
+    pub batch: bool,
+    /// US-only residency.
+    pub us_residency: bool,
+    /// Fast mode.
+    pub fast: bool,
+    /// Blocks to replay through the scope's cache, when the policy simulates and the call has
+    /// segments.
+    pub simulate: Option<Vec<Block>>,
+    /// When what it writes becomes readable, after its start.
+    pub readable_delay_ns: i64,
+    /// Whether it may read the cache (false for a batch call that lost its hit draw).
+    pub may_hit: bool,
+    /// What the levers did.
+    pub decisions: Decisions,
+}
+
+impl Match {
+    /// Whether a record (served by `model` as recorded) matches.
+    pub fn matches(&self, r: &Record, model: ModelId) -> bool {
+        fn any(list: &[String], v: Option<&String>) -> bool {
+            list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
+        }
+        any(&self.team, r.team.as_ref())
+            && any(&self.app, r.app.as_ref())
+            && any(&self.feature, r.feature.as_ref())
+            && (self.model.is_empty() || self.model.contains(&model))
+            && (self.task.is_empty() || r.task.is_some_and(|t| self.task.contains(&t)))
+            && (self.latency_class.is_empty()
+                || r.latency_class
+                    .is_some_and(|c| self.latency_class.contains(&c)))
+            && (self.tag.is_empty() || self.tag.iter().any(|t| r.tags.contains(t)))
+            && self.stream.is_none_or(|s| r.stream == Some(s))
+            && (self.service_tier.is_empty() || self.service_tier.contains(&r.service_tier))
+    }
+}
+
+/// Scales a token count by a ratio, rounding half up (DESIGN 5a).
+pub fn scale(tokens: u64, ratio: Ratio) -> u64 {
+    if ratio == Ratio::ONE {
+        return tokens;
+    }
+    let n = u128::from(tokens) * u128::from(ratio.num);
+    let d = u128::from(ratio.den);
+    u64::try_from((2 * n + d) / (2 * d)).expect("scaled token count fits")
+}
+
+/// The deterministic hit draw of a batch call: a seeded hash of its `id`, or, when it has none,
+/// of its content (time, model, attribution, conversation and usage), compared with the
+/// probability in parts per million. Never of its position: splitting a corpus into files, or
+/// reordering them, must not change any draw.
+pub fn wins_hit_draw(seed: u64, r: &Record, ppm: u32) -> bool {
+    if ppm >= 1_000_000 {
+        return true;
+    }
+    let mut h = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut mix = |x: u64| {
+        h = (h ^ x).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 31;
+    };
+    let mut text = |s: &str| {
+        s.bytes().for_each(|b| mix(u64::from(b)));
+        mix(0xff);
+    };
+    match &r.id {
+        Some(id) => text(id),
+        None => {
+            text(&r.model);
+            for part in [
+                &r.workspace,
+                &r.team,
+                &r.app,
+                &r.feature,
+                &r.conversation_id,
+            ] {
+                text(part.as_deref().unwrap_or(""));
+            }
+            let u = &r.usage;
+            for x in [
+                r.ts.0 as u64,
+                u.input_tokens,
+                u.output_tokens,
+                u.cache_write_5m_tokens,
+                u.cache_write_1h_tokens,
+                u.cache_read_input_tokens,
+                r.segments.first().map_or(0, |s| s.hash),
+            ] {
+                mix(x);
+            }
+        }
+    }
+    h % 1_000_000 < u64::from(ppm)
+}
+
+/// Applies the scenario's stateless levers to one record whose recorded model is `model`.
+pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Counterfactual {
+    let u = &r.usage;
+    let mut cf = Counterfactual {
+        model,
+        tokens: Tokens {
+            input: u.input_tokens,
+            cache_write_5m: u.cache_write_5m_tokens,
+            cache_write_1h: u.cache_write_1h_tokens,
+            cache_read: u.cache_read_input_tokens,
+            output: u.output_tokens,
+            web_search_requests: u.web_search_requests,
+        },
+        batch: r.service_tier == ServiceTier::Batch,
+        us_residency: r.us_residency(),
+        fast: r.speed == Speed::Fast,
+        simulate: None,
+        readable_delay_ns: 0,
+        may_hit: true,
+        decisions: Decisions::default(),
+    };
+    let policy = s.cache.as_ref().map_or(CachePolicy::Recorded, |c| c.policy);
+    let day = r.ts.day();
+    let mut ratio = Ratio::ONE;
+
+    if let Some(route) = &s.route {
+        if let Some(rule) = route.rules.iter().find(|rule| rule.when.matches(r, model)) {
+            if rule.to != model {
+                ratio = route
+                    .token_ratios
+                    .get(&(model, rule.to))
+                    .copied()
+                    .unwrap_or(Ratio::ONE);
+                let t = &mut cf.tokens;
+                t.input = scale(t.input, ratio);
+                t.cache_write_5m = scale(t.cache_write_5m, ratio);
+                t.cache_write_1h = scale(t.cache_write_1h, ratio);
+                t.cache_read = scale(t.cache_read, ratio);
+                t.output = scale(t.output, ratio);
+                cf.model = rule.to;
+                cf.decisions.routed = true;
+                if cf.fast && !catalog.has_fast(rule.to, day) {
+                    cf.fast = false;
+                    cf.decisions.fast_dropped = true;
+                }
+                if policy == CachePolicy::Recorded {
+                    // Caches are per model: the steady-state assumption is that the same traffic
+                    // warms the target the same way, except below the target's minimum.
+                    let cached = t.cache_read + t.cache_write_5m + t.cache_write_1h;
+                    if cached > 0 {
+                        cf.decisions.cache_carried_over = true;
+                        if cached < catalog.model(rule.to).min_cacheable_tokens {
+                            t.input += cached;
+                            t.cache_read = 0;
+                            t.cache_write_5m = 0;
+                            t.cache_write_1h = 0;
+                            cf.decisions.carried_below_minimum = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(caps) = &s.caps {
+        if let Some((_, cap)) = caps.max_output.iter().find(|(m, _)| m.matches(r, model)) {
+            if cf.tokens.output > *cap {
+                cf.tokens.output = *cap;
+                cf.decisions.truncated = true;
+            }
+        }
+    }
+
+    if let Some(batch) = &s.batch {
+        if !cf.batch && batch.eligible.iter().any(|m| m.matches(r, model)) {
+            if cf.fast {
+                cf.decisions.batch_blocked_fast = true;
+            } else {
+                cf.batch = true;
+                cf.decisions.moved_to_batch = true;
+                cf.decisions.moved_interactive = r.latency_class == Some(LatencyClass::Interactive);
+            }
+        }
+    }
+
+    match (policy, &s.cache) {
+        (CachePolicy::Recorded, _) | (_, None) => {}
+        (CachePolicy::Off, _) => {
+            let t = &mut cf.tokens;
+            t.input += t.cache_read + t.cache_write_5m + t.cache_write_1h;
+            t.cache_read = 0;
+            t.cache_write_5m = 0;
+            t.cache_write_1h = 0;
+        }
+        (CachePolicy::Replay, Some(c)) => {
+            if r.segments.is_empty() {
+                cf.decisions.no_prefix_data = true;
+            } else {
+                let blocks = r
+                    .segments
+                    .iter()
+                    .map(|seg| Block {
+                        hash: seg.hash,
+                        tokens: scale(seg.tokens, ratio),
+                        tool_result: seg.role == Role::ToolResult,
+                        breakpoint: seg.cache_control.map(|t| match t {
+                            tokensim_corpus::CacheTtl::FiveMinutes => Ttl::FiveMinutes,
+                            tokensim_corpus::CacheTtl::OneHour => Ttl::OneHour,
+                        }),
+                    })
+                    .collect();
+                cf.simulate = Some(blocks);
+                cf.decisions.cache_simulated = true;
+                let delay_ms = r.latency_ms.unwrap_or(c.readable_delay_ms);
+                cf.readable_delay_ns = i64::try_from(delay_ms)
+                    .unwrap_or(i64::MAX / 4)
+                    .saturating_mul(1_000_000);
+                if cf.batch && !wins_hit_draw(c.seed, r, c.batch_hit_ppm) {
+                    cf.may_hit = false;
+                    cf.decisions.lost_hit_draw = true;
+                }
+            }
+        }
+    }
+    cf
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,202 @@
+//! Tests of the stateless levers: each builds a scenario from TOML text, plans one record, and
+//! checks the counterfactual.
+
+use super::*;
+use crate::scenario::parse_scenario;
+use tokensim_corpus::{parse_line, Line, Position};
+use tokensim_pricing::Catalog;
+
+fn record(json: &str) -> Record {
+    match parse_line(json, Position { file: 0, line: 1 }, false).unwrap() {
+        Line::Record(r) => *r,
+        Line::Header => panic!("header"),
+    }
+}
+
+fn scenario(cat: &Catalog, toml: &str) -> Scenario {
+    let text = format!("name = \"t\"\n{toml}");
+    parse_scenario("t.toml", &text, cat, &mut |_, _| {
+        Err("no extends in tests".into())
+    })
+    .unwrap()
+}
+
+fn check(toml: &str, json: &str) -> Counterfactual {
+    let cat = Catalog::builtin();
+    let s = scenario(&cat, toml);
+    let r = record(json);
+    let m = cat.resolve(&r.model).unwrap();
+    plan(&s, &r, m, &cat)
+}
+
+const SONNET: &str = r#"{"ts":"2026-10-05T09:00:00Z","model":"claude-sonnet-4-5","team":"t","task":"classification","latency_class":"async","stream":false,"usage":{"input_tokens":1000,"output_tokens":500,"cache_creation_input_tokens":0,"cache_read_input_tokens":3000}}"#;
+
+#[test]
+fn no_levers_is_the_record_as_is() {
+    let cf = check("", SONNET);
+    assert_eq!(
+        (cf.tokens.input, cf.tokens.cache_read, cf.tokens.output),
+        (1000, 3000, 500)
+    );
+    assert_eq!(cf.decisions, Decisions::default());
+    assert!(!cf.batch && cf.simulate.is_none());
+}
+
+#[test]
+fn scaling_rounds_half_up() {
+    assert_eq!(scale(10, Ratio { num: 13, den: 10 }), 13);
+    assert_eq!(scale(5, Ratio { num: 1, den: 2 }), 3, "2.5 rounds up");
+    assert_eq!(scale(3, Ratio { num: 1, den: 2 }), 2, "1.5 rounds up");
+    assert_eq!(scale(7, Ratio::ONE), 7);
+}
+
+#[test]
+fn routing_carries_the_recorded_split_over_and_scales_tokens() {
+    let toml = "[[route.rule]]\nwhen = { task = \"classification\" }\nto = \"claude-haiku-5-5\"\n[[route.token_ratio]]\nfrom = \"claude-sonnet-4-5\"\nto = \"claude-haiku-5-5\"\nratio = \"1.3\"\n";
+    let cf = check(toml, SONNET);
+    let cat = Catalog::builtin();
+    assert_eq!(cf.model, cat.resolve("claude-haiku-5-5").unwrap());
+    assert_eq!(
+        (cf.tokens.input, cf.tokens.cache_read, cf.tokens.output),
+        (1300, 3900, 650)
+    );
+    assert!(
+        cf.decisions.routed
+            && cf.decisions.cache_carried_over
+            && !cf.decisions.carried_below_minimum
+    );
+}
+
+#[test]
+fn a_carried_prefix_below_the_targets_minimum_becomes_uncached() {
+    // Haiku 4.5's minimum is 4,096 tokens: a 3,000-token cached prefix cannot be cached there.
+    let cf = check("[[route.rule]]\nto = \"claude-haiku-4-5\"\n", SONNET);
+    assert_eq!((cf.tokens.input, cf.tokens.cache_read), (4000, 0));
+    assert!(cf.decisions.carried_below_minimum);
+}
+
+#[test]
+fn the_first_matching_rule_wins_and_unmatched_calls_stay() {
+    let toml = "[[route.rule]]\nwhen = { team = \"other\" }\nto = \"claude-opus-5-5\"\n[[route.rule]]\nwhen = { team = [\"x\", \"t\"] }\nto = \"claude-haiku-5-5\"\n[[route.rule]]\nto = \"claude-opus-4-5\"\n";
+    let cat = Catalog::builtin();
+    assert_eq!(
+        check(toml, SONNET).model,
+        cat.resolve("claude-haiku-5-5").unwrap()
+    );
+    let none = check(
+        "[[route.rule]]\nwhen = { app = \"nope\" }\nto = \"claude-opus-5-5\"\n",
+        SONNET,
+    );
+    assert_eq!(none.model, cat.resolve("claude-sonnet-4-5").unwrap());
+    assert!(!none.decisions.routed);
+}
+
+#[test]
+fn match_fields() {
+    let m = |when: &str| {
+        !check(
+            &format!("[[route.rule]]\nwhen = {when}\nto = \"claude-opus-5-5\"\n"),
+            SONNET,
+        )
+        .decisions
+        .routed
+    };
+    // `m` is true when the rule did NOT match.
+    assert!(!m("{ model = \"claude-sonnet-4-5-20250929\" }"));
+    assert!(m("{ model = \"claude-haiku-4-5\" }"));
+    assert!(!m("{ latency_class = \"async\", stream = false }"));
+    assert!(m("{ stream = true }"));
+    assert!(m("{ tag = \"env:prod\" }"));
+    assert!(!m("{ service_tier = \"standard\" }"));
+    assert!(
+        m("{ feature = \"f\" }"),
+        "a missing field never matches a value"
+    );
+}
+
+#[test]
+fn caps_truncate_only_above_the_cap() {
+    let cf = check("[[caps.max_output]]\ntokens = 200\n", SONNET);
+    assert_eq!(cf.tokens.output, 200);
+    assert!(cf.decisions.truncated);
+    let cf = check("[[caps.max_output]]\ntokens = 500\n", SONNET);
+    assert_eq!(cf.tokens.output, 500);
+    assert!(!cf.decisions.truncated);
+}
+
+#[test]
+fn batch_moves_eligible_calls_and_flags_interactive_and_fast() {
+    let cf = check(
+        "[[batch.eligible]]\nwhen = { latency_class = \"async\" }\n",
+        SONNET,
+    );
+    assert!(cf.batch && cf.decisions.moved_to_batch && !cf.decisions.moved_interactive);
+    let interactive = SONNET.replace("async", "interactive");
+    let cf = check("[[batch.eligible]]\n", &interactive);
+    assert!(cf.decisions.moved_interactive);
+    let fast = SONNET
+        .replace("claude-sonnet-4-5", "claude-opus-5-5")
+        .replace(r#""model""#, r#""speed":"fast","model""#);
+    let cf = check("[[batch.eligible]]\n", &fast);
+    assert!(!cf.batch && cf.decisions.batch_blocked_fast);
+}
+
+#[test]
+fn routing_a_fast_call_to_a_model_without_fast_mode_drops_it() {
+    let fast = SONNET
+        .replace("claude-sonnet-4-5", "claude-opus-5-5")
+        .replace(r#""model""#, r#""speed":"fast","model""#);
+    let cf = check("[[route.rule]]\nto = \"claude-sonnet-5-5\"\n", &fast);
+    assert!(!cf.fast && cf.decisions.fast_dropped);
+}
+
+#[test]
+fn cache_off_bills_every_cached_token_as_input() {
+    let cf = check("[cache]\npolicy = \"off\"\n", SONNET);
+    assert_eq!(
+        (
+            cf.tokens.input,
+            cf.tokens.cache_read,
+            cf.tokens.cache_write_5m
+        ),
+        (4000, 0, 0)
+    );
+}
+
+#[test]
+fn cache_replay_plans_blocks_or_counts_missing_prefix_data() {
+    let cf = check("[cache]\npolicy = \"replay\"\n", SONNET);
+    assert!(cf.simulate.is_none() && cf.decisions.no_prefix_data);
+    let with = SONNET.replace(
+        r#""usage""#,
+        r#""latency_ms":250,"prompt":{"segments":[{"role":"system","hash":"a","tokens":3000,"cache_control":"1h"},{"role":"tool_result","hash":"b","tokens":1000}]},"usage""#,
+    );
+    let cf = check("[cache]\npolicy = \"replay\"\n", &with);
+    let blocks = cf.simulate.unwrap();
+    assert_eq!(blocks.len(), 2);
+    assert_eq!(blocks[0].breakpoint, Some(Ttl::OneHour));
+    assert!(blocks[1].tool_result);
+    assert_eq!(
+        cf.readable_delay_ns, 250_000_000,
+        "the recorded latency delays readability"
+    );
+}
+
+#[test]
+fn the_batch_hit_draw_is_deterministic_and_follows_the_probability() {
+    let base = record(SONNET);
+    let mut wins = 0;
+    for i in 0..10_000u64 {
+        let mut r = base.clone();
+        r.id = Some(format!("req_{i}"));
+        let a = wins_hit_draw(7, &r, 300_000);
+        assert_eq!(a, wins_hit_draw(7, &r, 300_000));
+        wins += u64::from(a);
+    }
+    assert!(
+        (2_700..3_300).contains(&wins),
+        "{wins} of 10,000 at p = 0.3"
+    );
+    assert!(wins_hit_draw(7, &base, 1_000_000));
+    assert!(!wins_hit_draw(7, &base, 0));
+}

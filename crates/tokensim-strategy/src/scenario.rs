@@ -1,0 +1,586 @@
+//! Scenario files (`scenarios/*.toml`, documented in docs/scenarios.md): a name, a description and
+//! an optional set of levers. Parsing checks every name against what exists (levers, fields,
+//! models, enum values) and reports the file, line and the valid choices.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tokensim_corpus::{LatencyClass, ServiceTier, Task};
+use tokensim_pricing::{Catalog, ModelId, Ratio};
+
+/// Why a scenario file is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ScenarioError {
+    /// The file.
+    pub file: String,
+    /// 1-based line (1 when the whole file is at fault).
+    pub line: usize,
+    /// What is wrong, with the valid choices where there are some.
+    pub message: String,
+}
+
+/// Which calls a rule applies to: every given field must match (a list means any of its values);
+/// no field means every call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Match {
+    /// `team` in this list.
+    pub team: Vec<String>,
+    /// `app` in this list.
+    pub app: Vec<String>,
+    /// `feature` in this list.
+    pub feature: Vec<String>,
+    /// Recorded model in this list.
+    pub model: Vec<ModelId>,
+    /// `task` in this list.
+    pub task: Vec<Task>,
+    /// `latency_class` in this list.
+    pub latency_class: Vec<LatencyClass>,
+    /// Has any of these tags.
+    pub tag: Vec<String>,
+    /// `stream` equals this.
+    pub stream: Option<bool>,
+    /// Recorded `service_tier` in this list.
+    pub service_tier: Vec<ServiceTier>,
+}
+
+/// The keys a `when` table may use.
+pub const MATCH_KEYS: &[&str] = &[
+    "team",
+    "app",
+    "feature",
+    "model",
+    "task",
+    "latency_class",
+    "tag",
+    "stream",
+    "service_tier",
+];
+
+/// `[[route.rule]]`: send matching calls to another model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRule {
+    /// Which calls.
+    pub when: Match,
+    /// The target model.
+    pub to: ModelId,
+}
+
+/// `[route]`: model routing by ordered rules; the first match wins, unmatched calls keep their
+/// model.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouteLever {
+    /// The rules, in file order.
+    pub rules: Vec<RouteRule>,
+    /// Token-count ratios per (from, to) model pair; absent pairs are 1.
+    pub token_ratios: BTreeMap<(ModelId, ModelId), Ratio>,
+}
+
+/// `[caps]`: output caps.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CapsLever {
+    /// `[[caps.max_output]]`: the first matching cap applies.
+    pub max_output: Vec<(Match, u64)>,
+}
+
+/// `[batch]`: move eligible calls to the Batch API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BatchLever {
+    /// `[[batch.eligible]]`: a call matching any of these moves.
+    pub eligible: Vec<Match>,
+    /// Whether moving a call labelled `interactive` is allowed (otherwise it is an error).
+    pub allow_interactive: bool,
+}
+
+/// The cache policies this version implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CachePolicy {
+    /// The recorded usage, untouched (routed calls carry their split over).
+    Recorded,
+    /// No prompt caching at all.
+    Off,
+    /// Re-simulate every call that has segments, with its recorded breakpoints.
+    Replay,
+}
+
+impl CachePolicy {
+    /// The stable id used in files and reports.
+    pub fn id(self) -> &'static str {
+        match self {
+            CachePolicy::Recorded => "recorded",
+            CachePolicy::Off => "off",
+            CachePolicy::Replay => "replay",
+        }
+    }
+}
+
+/// `[cache]`: how prompt caching is modelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheLever {
+    /// The policy.
+    pub policy: CachePolicy,
+    /// Delay before a written entry is readable when a call has no `latency_ms`.
+    pub readable_delay_ms: u64,
+    /// Probability that a batch call may hit the cache, in parts per million.
+    pub batch_hit_ppm: u32,
+    /// Seed of the deterministic per-call hit draw.
+    pub seed: u64,
+}
+
+/// A resolved scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Its name (unique among the scenarios of a run).
+    pub name: String,
+    /// What it asks.
+    pub description: String,
+    /// The file it came from.
+    pub file: String,
+    /// The levers, in pipeline order.
+    pub route: Option<RouteLever>,
+    /// Output caps.
+    pub caps: Option<CapsLever>,
+    /// Batch.
+    pub batch: Option<BatchLever>,
+    /// Prompt caching.
+    pub cache: Option<CacheLever>,
+}
+
+impl Scenario {
+    /// The ids of the levers this scenario sets, in pipeline order.
+    pub fn lever_ids(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.route.is_some() {
+            v.push("route");
+        }
+        if self.caps.is_some() {
+            v.push("caps");
+        }
+        if self.batch.is_some() {
+            v.push("batch");
+        }
+        if self.cache.is_some() {
+            v.push("cache");
+        }
+        v
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileScenario {
+    name: Option<toml::Spanned<String>>,
+    description: Option<String>,
+    extends: Option<toml::Spanned<String>>,
+    route: Option<FileRoute>,
+    caps: Option<FileCaps>,
+    batch: Option<FileBatch>,
+    cache: Option<FileCache>,
+}
+
+type When = toml::Spanned<BTreeMap<String, toml::Spanned<toml::Value>>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRoute {
+    #[serde(default)]
+    rule: Vec<FileRule>,
+    #[serde(default)]
+    token_ratio: Vec<FileRatio>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRule {
+    #[serde(default)]
+    when: Option<When>,
+    to: toml::Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRatio {
+    from: toml::Spanned<String>,
+    to: toml::Spanned<String>,
+    ratio: toml::Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCaps {
+    #[serde(default)]
+    max_output: Vec<FileCap>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCap {
+    #[serde(default)]
+    when: Option<When>,
+    tokens: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBatch {
+    #[serde(default)]
+    eligible: Vec<FileEligible>,
+    #[serde(default)]
+    allow_interactive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEligible {
+    #[serde(default)]
+    when: Option<When>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileCache {
+    policy: toml::Spanned<String>,
+    #[serde(default)]
+    readable_delay_ms: u64,
+    #[serde(default)]
+    batch_hit_probability: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    seed: u64,
+}
+
+/// Line number (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    catalog: &'a Catalog,
+}
+
+impl Ctx<'_> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> Result<T, ScenarioError> {
+        Err(ScenarioError {
+            file: self.file.to_string(),
+            line: line_of(self.text, span.start),
+            message: message.into(),
+        })
+    }
+
+    fn model(&self, name: &toml::Spanned<String>) -> Result<ModelId, ScenarioError> {
+        self.catalog
+            .resolve(name.get_ref())
+            .or_else(|e| self.err(name.span(), e.to_string()))
+    }
+
+    fn strings(
+        &self,
+        key: &str,
+        v: &toml::Spanned<toml::Value>,
+    ) -> Result<Vec<String>, ScenarioError> {
+        let bad = || {
+            self.err(
+                v.span(),
+                format!("when.{key}: expected a string or a list of strings"),
+            )
+        };
+        match v.get_ref() {
+            toml::Value::String(s) => Ok(vec![s.clone()]),
+            toml::Value::Array(a) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_string).ok_or(()))
+                .collect::<Result<_, _>>()
+                .or_else(|_| bad()),
+            _ => bad(),
+        }
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        key: &str,
+        v: &toml::Spanned<toml::Value>,
+        choices: &[(&str, T)],
+    ) -> Result<Vec<T>, ScenarioError> {
+        self.strings(key, v)?
+            .iter()
+            .map(|s| match choices.iter().find(|(n, _)| n == s) {
+                Some((_, t)) => Ok(*t),
+                None => self.err(
+                    v.span(),
+                    format!(
+                        "when.{key}: unknown value {s:?}; valid: {}",
+                        choices
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            })
+            .collect()
+    }
+
+    fn when(&self, w: &Option<When>) -> Result<Match, ScenarioError> {
+        let mut m = Match::default();
+        let Some(w) = w else { return Ok(m) };
+        for (key, v) in w.get_ref() {
+            match key.as_str() {
+                "team" => m.team = self.strings(key, v)?,
+                "app" => m.app = self.strings(key, v)?,
+                "feature" => m.feature = self.strings(key, v)?,
+                "tag" => m.tag = self.strings(key, v)?,
+                "model" => {
+                    for s in self.strings(key, v)? {
+                        m.model.push(
+                            self.catalog
+                                .resolve(&s)
+                                .or_else(|e| self.err(v.span(), format!("when.model: {e}")))?,
+                        );
+                    }
+                }
+                "task" => {
+                    use Task::*;
+                    m.task = self.choice(
+                        key,
+                        v,
+                        &[
+                            ("classification", Classification),
+                            ("extraction", Extraction),
+                            ("summarization", Summarization),
+                            ("chat", Chat),
+                            ("code", Code),
+                            ("reasoning", Reasoning),
+                            ("agent", Agent),
+                            ("other", Other),
+                        ],
+                    )?
+                }
+                "latency_class" => {
+                    m.latency_class = self.choice(
+                        key,
+                        v,
+                        &[
+                            ("interactive", LatencyClass::Interactive),
+                            ("async", LatencyClass::Async),
+                        ],
+                    )?
+                }
+                "service_tier" => {
+                    m.service_tier = self.choice(
+                        key,
+                        v,
+                        &[
+                            ("standard", ServiceTier::Standard),
+                            ("batch", ServiceTier::Batch),
+                            ("priority", ServiceTier::Priority),
+                        ],
+                    )?
+                }
+                "stream" => match v.get_ref() {
+                    toml::Value::Boolean(b) => m.stream = Some(*b),
+                    _ => return self.err(v.span(), "when.stream: expected true or false"),
+                },
+                other => {
+                    return self.err(
+                        v.span(),
+                        format!(
+                            "when: unknown field {other:?}; valid: {}",
+                            MATCH_KEYS.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    fn probability_ppm(&self, s: &toml::Spanned<String>) -> Result<u32, ScenarioError> {
+        let r = Ratio::parse(s.get_ref())
+            .or_else(|m| self.err(s.span(), format!("batch_hit_probability: {m}")))?;
+        let ppm = u128::from(r.num) * 1_000_000;
+        if r.num > r.den || ppm % u128::from(r.den) != 0 {
+            return self.err(
+                s.span(),
+                "batch_hit_probability: must be between 0 and 1 with at most six decimals",
+            );
+        }
+        Ok((ppm / u128::from(r.den)) as u32)
+    }
+}
+
+/// One file's contents, before `extends` is resolved.
+struct Partial {
+    name: Option<String>,
+    description: Option<String>,
+    extends: Option<(String, usize)>,
+    route: Option<RouteLever>,
+    caps: Option<CapsLever>,
+    batch: Option<BatchLever>,
+    cache: Option<CacheLever>,
+}
+
+fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, ScenarioError> {
+    let f: FileScenario = toml::from_str(text).map_err(|e| ScenarioError {
+        file: file.to_string(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        message: e.message().trim_end_matches('\n').replace("expected one of `name`, `description`, `extends`, `route`, `caps`, `batch`, `cache`", "valid: name, description, extends, and the levers route, caps, batch, cache").to_string(),
+    })?;
+    let ctx = Ctx {
+        file,
+        text,
+        catalog,
+    };
+    let route = match f.route {
+        None => None,
+        Some(r) => {
+            let mut rules = Vec::new();
+            for rule in &r.rule {
+                rules.push(RouteRule {
+                    when: ctx.when(&rule.when)?,
+                    to: ctx.model(&rule.to)?,
+                });
+            }
+            let mut token_ratios = BTreeMap::new();
+            for t in &r.token_ratio {
+                let ratio = Ratio::parse(t.ratio.get_ref())
+                    .or_else(|m| ctx.err(t.ratio.span(), format!("token_ratio.ratio: {m}")))?;
+                if ratio.num == 0 {
+                    return ctx.err(t.ratio.span(), "token_ratio.ratio: must be positive");
+                }
+                token_ratios.insert((ctx.model(&t.from)?, ctx.model(&t.to)?), ratio);
+            }
+            Some(RouteLever {
+                rules,
+                token_ratios,
+            })
+        }
+    };
+    let caps = match f.caps {
+        None => None,
+        Some(c) => Some(CapsLever {
+            max_output: c
+                .max_output
+                .iter()
+                .map(|m| Ok((ctx.when(&m.when)?, m.tokens)))
+                .collect::<Result<_, ScenarioError>>()?,
+        }),
+    };
+    let batch = match f.batch {
+        None => None,
+        Some(b) => Some(BatchLever {
+            eligible: b
+                .eligible
+                .iter()
+                .map(|e| ctx.when(&e.when))
+                .collect::<Result<_, _>>()?,
+            allow_interactive: b.allow_interactive,
+        }),
+    };
+    let cache = match f.cache {
+        None => None,
+        Some(c) => {
+            let policy = match c.policy.get_ref().as_str() {
+                "recorded" => CachePolicy::Recorded,
+                "off" => CachePolicy::Off,
+                "replay" => CachePolicy::Replay,
+                other => {
+                    return ctx.err(
+                        c.policy.span(),
+                        format!(
+                            "cache.policy: unknown policy {other:?}; valid: recorded, off, replay"
+                        ),
+                    )
+                }
+            };
+            let batch_hit_ppm = match &c.batch_hit_probability {
+                None => 1_000_000,
+                Some(p) => ctx.probability_ppm(p)?,
+            };
+            Some(CacheLever {
+                policy,
+                readable_delay_ms: c.readable_delay_ms,
+                batch_hit_ppm,
+                seed: c.seed,
+            })
+        }
+    };
+    Ok(Partial {
+        name: f.name.map(|n| n.into_inner()),
+        description: f.description,
+        extends: f
+            .extends
+            .map(|e| (e.get_ref().clone(), line_of(text, e.span().start))),
+        route,
+        caps,
+        batch,
+        cache,
+    })
+}
+
+/// Reads the file an `extends` names: `(extending file, name)` to `(file, text)`, or a message.
+pub type Loader<'a> = dyn FnMut(&str, &str) -> Result<(String, String), String> + 'a;
+
+/// Parses a scenario file. `load(path)` reads the file an `extends` names (relative paths are
+/// resolved by the caller against the extending file's folder) and returns `(file, text)`.
+/// Levers the file sets replace the parent's levers of the same kind; the rest are inherited.
+pub fn parse_scenario(
+    file: &str,
+    text: &str,
+    catalog: &Catalog,
+    load: &mut Loader<'_>,
+) -> Result<Scenario, ScenarioError> {
+    let mut chain = vec![file.to_string()];
+    let mut p = parse_partial(file, text, catalog)?;
+    let Some(name) = p.name.clone() else {
+        return Err(ScenarioError {
+            file: file.into(),
+            line: 1,
+            message: "a scenario needs a `name`".into(),
+        });
+    };
+    let mut current = file.to_string();
+    while let Some((parent, line)) = p.extends.take() {
+        let (pfile, ptext) = load(&current, &parent).map_err(|m| ScenarioError {
+            file: current.clone(),
+            line,
+            message: format!("extends: {m}"),
+        })?;
+        if chain.contains(&pfile) {
+            return Err(ScenarioError {
+                file: current.clone(),
+                line,
+                message: format!("extends: cycle through {pfile}"),
+            });
+        }
+        chain.push(pfile.clone());
+        let q = parse_partial(&pfile, &ptext, catalog)?;
+        p.route = p.route.or(q.route);
+        p.caps = p.caps.or(q.caps);
+        p.batch = p.batch.or(q.batch);
+        p.cache = p.cache.or(q.cache);
+        p.description = p.description.or(q.description);
+        p.extends = q.extends;
+        current = pfile;
+    }
+    Ok(Scenario {
+        name,
+        description: p.description.unwrap_or_default(),
+        file: file.to_string(),
+        route: p.route,
+        caps: p.caps,
+        batch: p.batch,
+        cache: p.cache,
+    })
+}
+
+#[cfg(test)]
+mod tests;
