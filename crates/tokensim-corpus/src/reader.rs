@@ -49,7 +49,7 @@ impl Chunk {
             if data.is_empty() {
                 return None;
             }
-            let (mut l, rest) = match data.iter().position(|&b| b == b'\n') {
+            let (mut l, rest) = match memchr::memchr(b'\n', data) {
                 Some(i) => (&data[..i], &data[i + 1..]),
                 None => (data, &data[data.len()..]),
             };
@@ -217,18 +217,11 @@ impl OpenFile {
         let mut data = std::mem::take(&mut self.carry);
         let mut target = CHUNK_BYTES;
         loop {
-            while !self.done && data.len() < target {
-                let start = data.len();
-                data.resize(start + 64 * 1024, 0);
-                let n = loop {
-                    match self.reader.read(&mut data[start..]) {
-                        Ok(n) => break n,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e),
-                    }
-                };
-                data.truncate(start + n);
-                if n == 0 {
+            if !self.done && data.len() < target {
+                // `take` + `read_to_end` appends without zero-filling the buffer first.
+                let want = (target - data.len()) as u64;
+                let n = (&mut self.reader).take(want).read_to_end(&mut data)?;
+                if (n as u64) < want {
                     self.done = true;
                 }
             }
@@ -237,7 +230,7 @@ impl OpenFile {
             }
             // Keep the partial last line for the next chunk. A single line longer than the chunk
             // grows the chunk until its end is found.
-            match data.iter().rposition(|&b| b == b'\n') {
+            match memchr::memrchr(b'\n', &data) {
                 Some(i) => {
                     self.carry = data.split_off(i + 1);
                     break;
@@ -248,7 +241,7 @@ impl OpenFile {
         if data.is_empty() {
             return Ok(None);
         }
-        let lines = data.iter().filter(|&&b| b == b'\n').count() as u64
+        let lines = memchr::memchr_iter(b'\n', &data).count() as u64
             + u64::from(data.last() != Some(&b'\n'));
         let chunk = Chunk {
             file: self.index,

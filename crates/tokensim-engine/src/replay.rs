@@ -349,7 +349,7 @@ fn pass(
     sorted_mode: bool,
 ) -> Result<Option<ReplayOutcome>, ReplayError> {
     let thresholds = catalog.band_thresholds();
-    let mut reader = ChunkReader::new(&cfg.corpus)?;
+    let reader = ChunkReader::new(&cfg.corpus)?;
     let total_bytes = reader.total_bytes();
     let progress = reader.progress();
     let paths: Vec<String> = reader
@@ -367,17 +367,39 @@ fn pass(
             .collect(),
         ..CorpusStats::default()
     };
-    let mut hashers: Vec<blake3::Hasher> = paths.iter().map(|_| blake3::Hasher::new()).collect();
     let mut rows: BTreeMap<Key, Tally> = BTreeMap::new();
     let mut scenario_rows: BTreeMap<(u32, Key), ScenarioTally> = BTreeMap::new();
     let mut histograms: Histograms = BTreeMap::new();
     let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
     let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
+    // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
+    // current batch; the bounded channel keeps at most two batches in flight.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, CorpusError>>(batch_len * 2);
+    let files = paths.len();
+    let reader_thread = std::thread::spawn(move || {
+        let mut hashers: Vec<blake3::Hasher> = (0..files).map(|_| blake3::Hasher::new()).collect();
+        for chunk in reader {
+            let failed = chunk.is_err();
+            if let Ok(c) = &chunk {
+                hashers[c.file as usize].update(&c.data);
+            }
+            if tx.send(chunk).is_err() || failed {
+                break;
+            }
+        }
+        hashers
+            .into_iter()
+            .map(|h| h.finalize().to_hex().to_string())
+            .collect::<Vec<String>>()
+    });
     loop {
         let mut batch: Vec<Chunk> = Vec::with_capacity(batch_len);
-        for chunk in reader.by_ref().take(batch_len) {
-            batch.push(chunk?);
+        while batch.len() < batch_len {
+            match rx.recv() {
+                Ok(chunk) => batch.push(chunk?),
+                Err(_) => break,
+            }
         }
         if batch.is_empty() {
             break;
@@ -388,7 +410,6 @@ fn pass(
             .collect();
         for (chunk, res) in batch.iter().zip(results) {
             let f = chunk.file as usize;
-            hashers[f].update(&chunk.data);
             let fs = &mut stats.files[f];
             fs.header |= res.header;
             fs.records += res.records;
@@ -442,7 +463,12 @@ fn pass(
         }
         if !sorted_mode {
             match cache.drain(catalog, true) {
-                None => return Ok(None),
+                None => {
+                    // Dropping the receiver stops the reader thread at its next send.
+                    drop(rx);
+                    let _ = reader_thread.join();
+                    return Ok(None);
+                }
                 Some(done) => {
                     for (s, key, t, c) in done {
                         record_cost(&mut histograms, Some(s), key.workload.clone(), c);
@@ -460,6 +486,10 @@ fn pass(
         record_cost(&mut histograms, Some(s), key.workload.clone(), c);
         *scenario_rows.entry((s, key)).or_default() += &t;
     }
+    drop(rx);
+    let digests = reader_thread
+        .join()
+        .expect("the reader thread does not panic");
     for (s, (n, first)) in &interactive {
         let sc = &cfg.scenarios[*s as usize];
         if !sc.batch.as_ref().is_some_and(|b| b.allow_interactive) {
@@ -472,8 +502,8 @@ fn pass(
             });
         }
     }
-    for (fs, h) in stats.files.iter_mut().zip(hashers) {
-        fs.blake3 = h.finalize().to_hex().to_string();
+    for (fs, digest) in stats.files.iter_mut().zip(digests) {
+        fs.blake3 = digest;
         stats.records_read += fs.records;
         stats.priced += fs.priced;
         stats.quarantined += fs.quarantined;
