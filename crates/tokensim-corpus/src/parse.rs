@@ -106,11 +106,20 @@ pub fn parse_line(text: &str, pos: Position, first: bool) -> Result<Line, LineEr
             return Ok(Line::Header);
         }
     }
+    if let Some(raw) = fast::scan(text) {
+        return raw.validate(pos).map(|r| Line::Record(Box::new(r)));
+    }
+    parse_record_serde(text, pos).map(|r| Line::Record(Box::new(r)))
+}
+
+/// The reference path: serde, with field paths on error. Every line the fast path accepts must
+/// give the same record here (tested).
+fn parse_record_serde(text: &str, pos: Position) -> Result<Record, LineError> {
     let raw: RawRecord<'_> = match serde_json::from_str(text) {
         Ok(raw) => raw,
         Err(_) => return Err(explain(text)),
     };
-    raw.validate(pos).map(|r| Line::Record(Box::new(r)))
+    raw.validate(pos)
 }
 
 /// A cheap pre-check so that only a line with a top-level `schema` key pays for a header parse.
@@ -684,6 +693,8 @@ impl RawRecord<'_> {
         })
     }
 }
+
+mod fast;
 
 #[cfg(test)]
 mod tests;

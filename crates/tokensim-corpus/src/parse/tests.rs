@@ -307,3 +307,59 @@ fn fingerprints() {
         fingerprint("system prompt v1")
     );
 }
+
+/// The fast scanner and the serde path agree on every line of the committed corpora and on every
+/// line of these tests: where the scanner accepts a line, it produces the same record or error.
+#[test]
+fn the_fast_path_agrees_with_serde() {
+    use std::io::Read;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut texts: Vec<String> = Vec::new();
+    let mut demo = Vec::new();
+    zstd::Decoder::new(std::fs::File::open(root.join("corpora/demo.jsonl.zst")).unwrap())
+        .unwrap()
+        .read_to_end(&mut demo)
+        .unwrap();
+    texts.push(String::from_utf8(demo).unwrap());
+    for f in [
+        "corpora/small/small.jsonl",
+        "corpora/small/bad.jsonl",
+        "scripts/tricky.jsonl",
+    ] {
+        texts.push(std::fs::read_to_string(root.join(f)).unwrap());
+    }
+    let mut accepted = 0;
+    let mut total = 0;
+    for text in &texts {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            total += 1;
+            if let Some(raw) = fast::scan(line) {
+                accepted += 1;
+                assert_eq!(
+                    raw.validate(pos()),
+                    parse_record_serde(line, pos()),
+                    "{line}"
+                );
+            }
+        }
+    }
+    assert!(
+        accepted * 10 > total * 9,
+        "the fast path takes most lines: {accepted} of {total}"
+    );
+    // Lines the scanner must hand over to serde (they are errors or unusual).
+    for odd in [
+        GOOD.replace(r#""model""#, r#""mod\u0065l""#),
+        GOOD.replace(r#""input_tokens":10"#, r#""input_tokens":1e1"#),
+        GOOD.replace(r#""input_tokens":10"#, r#""input_tokens":-10"#),
+        GOOD.replace(r#""input_tokens":10"#, r#""input_tokens":010"#),
+        GOOD.replace(r#""model""#, r#""schema":"x","model""#),
+        GOOD.replace(
+            r#""model":"claude-sonnet-4-5","#,
+            r#""model":"claude-sonnet-4-5","model":"x","#,
+        ),
+        format!("{GOOD} trailing"),
+    ] {
+        assert!(fast::scan(&odd).is_none(), "{odd}");
+    }
+}

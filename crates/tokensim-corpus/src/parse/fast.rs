@@ -1,0 +1,536 @@
+//! A fast path for well-formed lines: a byte scanner that fills the same `RawRecord` the serde
+//! path fills, then shares its validation. It gives up (returns `None`) on anything unusual:
+//! escapes, duplicate keys, a `schema` key, a value of an unexpected type or form. The serde path
+//! then parses the line and produces the record or the exact error, so the two paths can only
+//! differ in speed (tested on every line of the committed corpora).
+
+use std::borrow::Cow;
+
+use super::{
+    CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord, RawRole,
+    RawSegment, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
+};
+use crate::record::CacheTtl;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    s: &'a str,
+    i: usize,
+}
+
+type R<T> = Option<T>;
+
+impl<'a> Cursor<'a> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> R<()> {
+        self.ws();
+        (self.b.get(self.i) == Some(&c)).then(|| self.i += 1)
+    }
+
+    fn peek(&mut self) -> R<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    /// A string without escapes, borrowed.
+    fn str(&mut self) -> R<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let rest = &self.b[start..];
+        let end = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest[end] != b'"' {
+            return None;
+        }
+        if has_control(&rest[..end]) {
+            return None;
+        }
+        self.i = start + end + 1;
+        Some(&self.s[start..start + end])
+    }
+
+    fn null(&mut self) -> bool {
+        self.ws();
+        if self.b[self.i..].starts_with(b"null") {
+            self.i += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn bool(&mut self) -> R<bool> {
+        self.ws();
+        if self.b[self.i..].starts_with(b"true") {
+            self.i += 4;
+            Some(true)
+        } else if self.b[self.i..].starts_with(b"false") {
+            self.i += 5;
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// A plain non-negative integer (no sign, fraction or exponent).
+    fn count(&mut self) -> R<u64> {
+        self.ws();
+        let start = self.i;
+        let mut v: u64 = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            if !c.is_ascii_digit() {
+                break;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+            self.i += 1;
+        }
+        let next = self.b.get(self.i).copied();
+        if self.i == start
+            || matches!(next, Some(b'.' | b'e' | b'E'))
+            || (self.b[start] == b'0' && self.i - start > 1)
+        {
+            return None;
+        }
+        Some(v)
+    }
+
+    fn opt_count(&mut self) -> R<Option<u64>> {
+        if self.null() {
+            Some(None)
+        } else {
+            self.count().map(Some)
+        }
+    }
+
+    fn opt_str(&mut self) -> R<Option<&'a str>> {
+        if self.null() {
+            Some(None)
+        } else {
+            self.str().map(Some)
+        }
+    }
+
+    fn number_f64(&mut self) -> R<f64> {
+        self.ws();
+        let start = self.i;
+        while let Some(&c) = self.b.get(self.i) {
+            if !(c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')) {
+                break;
+            }
+            self.i += 1;
+        }
+        let v: f64 = self.s[start..self.i].parse().ok()?;
+        v.is_finite().then_some(v)
+    }
+
+    /// Skips any JSON value without escapes in its strings.
+    fn skip(&mut self, depth: u32) -> R<()> {
+        if depth > 64 {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.str().map(|_| ()),
+            b'{' => self.object(|c, _| c.skip(depth + 1)),
+            b'[' => self.array(|c| c.skip(depth + 1)),
+            b't' | b'f' => self.bool().map(|_| ()),
+            b'n' => self.null().then_some(()),
+            _ => self.number_f64().map(|_| ()),
+        }
+    }
+
+    /// Walks an object, calling `f` with each key (keys must be escape-free and unique).
+    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> R<()>) -> R<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        // Repeated keys make serde fail (known fields) or are ignored (unknown ones); either way
+        // the scanner gives up on them. A 64-bit filter on (length, first and last byte) keeps
+        // the exact comparison for the rare near-collisions.
+        let mut seen: [&str; 32] = [""; 32];
+        let mut n = 0;
+        let mut filter: u64 = 0;
+        loop {
+            let key = self.str()?;
+            let kb = key.as_bytes();
+            let bit = 1u64
+                << ((kb.len() as u64 * 7
+                    + u64::from(*kb.first().unwrap_or(&0)) * 3
+                    + u64::from(*kb.last().unwrap_or(&0)))
+                    % 64);
+            if filter & bit != 0 && seen[..n].contains(&key) {
+                return None;
+            }
+            filter |= bit;
+            *seen.get_mut(n)? = key;
+            n += 1;
+            self.eat(b':')?;
+            f(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Whether any byte is below 0x20 (a raw control character, invalid inside a JSON string),
+/// eight bytes at a time.
+fn has_control(b: &[u8]) -> bool {
+    const LOW: u64 = 0x2020_2020_2020_2020;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let x = u64::from_le_bytes(c.try_into().expect("eight bytes"));
+        // A byte below 0x20 borrows in `x - LOW` and sets its high bit where `x` had none.
+        if x.wrapping_sub(LOW) & !x & HIGH != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| c < 0x20)
+}
+
+fn s(v: &str) -> Str<'_> {
+    Str(Cow::Borrowed(v))
+}
+
+fn tier(c: &mut Cursor<'_>) -> R<Option<RawTier>> {
+    Some(match c.opt_str()? {
+        None => None,
+        Some("standard") => Some(RawTier::Standard),
+        Some("batch") => Some(RawTier::Batch),
+        Some("priority") => Some(RawTier::Priority),
+        Some(_) => return None,
+    })
+}
+
+fn speed(c: &mut Cursor<'_>) -> R<Option<RawSpeed>> {
+    Some(match c.opt_str()? {
+        None => None,
+        Some("standard") => Some(RawSpeed::Standard),
+        Some("fast") => Some(RawSpeed::Fast),
+        Some(_) => return None,
+    })
+}
+
+fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
+    let (mut input, mut output, mut creation, mut read) = (None, None, None, None);
+    let mut u = RawUsage {
+        input_tokens: Count(0),
+        output_tokens: Count(0),
+        cache_creation_input_tokens: Count(0),
+        cache_read_input_tokens: Count(0),
+        cache_creation: None,
+        server_tool_use: None,
+        service_tier: None,
+        inference_geo: None,
+        speed: None,
+    };
+    c.object(|c, k| {
+        match k {
+            "input_tokens" => input = Some(c.count()?),
+            "output_tokens" => output = Some(c.count()?),
+            "cache_creation_input_tokens" => creation = Some(c.count()?),
+            "cache_read_input_tokens" => read = Some(c.count()?),
+            "cache_creation" => {
+                if c.null() {
+                    return Some(());
+                }
+                let (mut a, mut b) = (None, None);
+                c.object(|c, k| {
+                    match k {
+                        "ephemeral_5m_input_tokens" => a = Some(c.count()?),
+                        "ephemeral_1h_input_tokens" => b = Some(c.count()?),
+                        _ => c.skip(0)?,
+                    }
+                    Some(())
+                })?;
+                u.cache_creation = Some(RawCacheCreation {
+                    ephemeral_5m_input_tokens: Count(a?),
+                    ephemeral_1h_input_tokens: Count(b?),
+                });
+            }
+            "server_tool_use" => {
+                if c.null() {
+                    return Some(());
+                }
+                let mut w = None;
+                c.object(|c, k| {
+                    if k == "web_search_requests" {
+                        w = c.opt_count()?;
+                    } else {
+                        c.skip(0)?;
+                    }
+                    Some(())
+                })?;
+                u.server_tool_use = Some(RawServerToolUse {
+                    web_search_requests: w,
+                });
+            }
+            "service_tier" => u.service_tier = tier(c)?,
+            "inference_geo" => u.inference_geo = c.opt_str()?.map(s),
+            "speed" => u.speed = speed(c)?,
+            _ => c.skip(0)?,
+        }
+        Some(())
+    })?;
+    u.input_tokens = Count(input?);
+    u.output_tokens = Count(output?);
+    u.cache_creation_input_tokens = Count(creation?);
+    u.cache_read_input_tokens = Count(read?);
+    Some(u)
+}
+
+fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
+    let (mut role, mut hash, mut tokens, mut cc) = (None, None, None, CacheControl(None));
+    c.object(|c, k| {
+        match k {
+            "role" => {
+                role = Some(match c.str()? {
+                    "tools" => RawRole::Tools,
+                    "system" => RawRole::System,
+                    "user" => RawRole::User,
+                    "assistant" => RawRole::Assistant,
+                    "tool_result" => RawRole::ToolResult,
+                    _ => return None,
+                })
+            }
+            "hash" => hash = Some(c.str()?),
+            "tokens" => tokens = Some(c.count()?),
+            "cache_control" => {
+                cc = CacheControl(match c.peek()? {
+                    b'n' => c.null().then_some(None)?,
+                    b'"' => Some(match c.str()? {
+                        "5m" => CacheTtl::FiveMinutes,
+                        "1h" => CacheTtl::OneHour,
+                        _ => return None,
+                    }),
+                    b'{' => {
+                        let (mut kind, mut ttl) = (None, CacheTtl::FiveMinutes);
+                        c.object(|c, k| {
+                            match k {
+                                "type" => kind = Some(c.str()?),
+                                "ttl" => {
+                                    ttl = match c.str()? {
+                                        "5m" => CacheTtl::FiveMinutes,
+                                        "1h" => CacheTtl::OneHour,
+                                        _ => return None,
+                                    }
+                                }
+                                _ => c.skip(0)?,
+                            }
+                            Some(())
+                        })?;
+                        (kind? == "ephemeral").then_some(Some(ttl))?
+                    }
+                    _ => return None,
+                })
+            }
+            _ => c.skip(0)?,
+        }
+        Some(())
+    })?;
+    Some(RawSegment {
+        role: role?,
+        hash: s(hash?),
+        tokens: Count(tokens?),
+        cache_control: cc,
+    })
+}
+
+/// Fills a `RawRecord` from a well-formed line, or gives up.
+pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
+    let mut c = Cursor {
+        b: text.as_bytes(),
+        s: text,
+        i: 0,
+    };
+    let (mut ts, mut model, mut usage_v) = (None, None, None);
+    let mut r = RawRecord {
+        ts: s(""),
+        model: s(""),
+        usage: RawUsage {
+            input_tokens: Count(0),
+            output_tokens: Count(0),
+            cache_creation_input_tokens: Count(0),
+            cache_read_input_tokens: Count(0),
+            cache_creation: None,
+            server_tool_use: None,
+            service_tier: None,
+            inference_geo: None,
+            speed: None,
+        },
+        id: None,
+        workspace: None,
+        team: None,
+        app: None,
+        feature: None,
+        tags: None,
+        service_tier: None,
+        inference_geo: None,
+        speed: None,
+        stream: None,
+        latency_ms: None,
+        max_tokens: None,
+        task: None,
+        latency_class: None,
+        conversation_id: None,
+        prompt: None,
+        evals: None,
+        schema: None,
+    };
+    c.object(|c, k| {
+        match k {
+            "ts" => ts = Some(c.str()?),
+            "model" => model = Some(c.str()?),
+            "usage" => usage_v = Some(usage(c)?),
+            "id" => r.id = c.opt_str()?.map(s),
+            "workspace" => r.workspace = c.opt_str()?.map(s),
+            "team" => r.team = c.opt_str()?.map(s),
+            "app" => r.app = c.opt_str()?.map(s),
+            "feature" => r.feature = c.opt_str()?.map(s),
+            "conversation_id" => r.conversation_id = c.opt_str()?.map(s),
+            "inference_geo" => r.inference_geo = c.opt_str()?.map(s),
+            "service_tier" => r.service_tier = tier(c)?,
+            "speed" => r.speed = speed(c)?,
+            "stream" => r.stream = if c.null() { None } else { Some(c.bool()?) },
+            "latency_ms" => r.latency_ms = c.opt_count()?,
+            "max_tokens" => r.max_tokens = c.opt_count()?,
+            "task" => {
+                r.task = match c.opt_str()? {
+                    None => None,
+                    Some("classification") => Some(RawTask::Classification),
+                    Some("extraction") => Some(RawTask::Extraction),
+                    Some("summarization") => Some(RawTask::Summarization),
+                    Some("chat") => Some(RawTask::Chat),
+                    Some("code") => Some(RawTask::Code),
+                    Some("reasoning") => Some(RawTask::Reasoning),
+                    Some("agent") => Some(RawTask::Agent),
+                    Some("other") => Some(RawTask::Other),
+                    Some(_) => return None,
+                }
+            }
+            "latency_class" => {
+                r.latency_class = match c.opt_str()? {
+                    None => None,
+                    Some("interactive") => Some(RawLatencyClass::Interactive),
+                    Some("async") => Some(RawLatencyClass::Async),
+                    Some(_) => return None,
+                }
+            }
+            "tags" => {
+                let mut out = Vec::new();
+                match c.peek()? {
+                    b'n' => {
+                        c.null();
+                        return Some(());
+                    }
+                    b'[' => c.array(|c| {
+                        out.push(c.str()?.to_string());
+                        Some(())
+                    })?,
+                    b'{' => c.object(|c, k| {
+                        out.push(format!("{k}:{}", c.str()?));
+                        Some(())
+                    })?,
+                    _ => return None,
+                }
+                r.tags = Some(Tags(out));
+            }
+            "prompt" => {
+                if c.null() {
+                    return Some(());
+                }
+                let mut segments = None;
+                c.object(|c, k| {
+                    if k == "segments" {
+                        if c.null() {
+                            return Some(());
+                        }
+                        let mut v = Vec::new();
+                        c.array(|c| {
+                            v.push(segment(c)?);
+                            Some(())
+                        })?;
+                        segments = Some(v);
+                    } else {
+                        c.skip(0)?;
+                    }
+                    Some(())
+                })?;
+                r.prompt = Some(RawPrompt { segments });
+            }
+            "evals" => {
+                if c.null() {
+                    return Some(());
+                }
+                let mut v = Vec::new();
+                c.array(|c| {
+                    let (mut m, mut pass, mut score) = (None, None, None);
+                    c.object(|c, k| {
+                        match k {
+                            "model" => m = Some(c.str()?),
+                            "pass" => pass = Some(c.bool()?),
+                            "score" => {
+                                score = if c.null() {
+                                    None
+                                } else {
+                                    Some(c.number_f64()?)
+                                }
+                            }
+                            _ => c.skip(0)?,
+                        }
+                        Some(())
+                    })?;
+                    v.push(RawEval {
+                        model: s(m?),
+                        pass: pass?,
+                        score,
+                    });
+                    Some(())
+                })?;
+                r.evals = Some(v);
+            }
+            // A header anywhere but the first line, or anything else odd: let serde say what.
+            "schema" => return None,
+            _ => c.skip(0)?,
+        }
+        Some(())
+    })?;
+    c.ws();
+    if c.i != c.b.len() {
+        return None;
+    }
+    r.ts = s(ts?);
+    r.model = s(model?);
+    r.usage = usage_v?;
+    Some(r)
+}
