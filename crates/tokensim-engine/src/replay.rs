@@ -322,7 +322,7 @@ fn price_counterfactual(
     st.tally.batch_requests = u64::from(cf.batch);
     st.tally.tokens = cf.tokens;
     st.tally.cost = cost;
-    st.decisions.add(&cf.decisions);
+    crate::tally::count_decisions(&mut st.decisions, &cf.decisions);
     Ok((st, cost.total()))
 }
 

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use tokensim_pricing::{Catalog, Cost, PicoUsd, Tokens};
 use tokensim_report::{
-    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
-    FileSection, ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow,
-    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection, FileSection,
+    ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow, TokenCounts,
+    ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
 use tokensim_strategy::scenario::Scenario;
 
@@ -113,22 +113,6 @@ fn merged<'a>(hs: impl Iterator<Item = &'a Histogram<u64>>) -> Histogram<u64> {
     all
 }
 
-fn decisions(d: &DecisionCounts) -> Decisions {
-    Decisions {
-        routed: d.routed,
-        cache_carried_over: d.cache_carried_over,
-        carried_below_minimum: d.carried_below_minimum,
-        fast_dropped: d.fast_dropped,
-        truncated: d.truncated,
-        moved_to_batch: d.moved_to_batch,
-        moved_interactive: d.moved_interactive,
-        batch_blocked_fast: d.batch_blocked_fast,
-        cache_simulated: d.cache_simulated,
-        no_prefix_data: d.no_prefix_data,
-        lost_hit_draw: d.lost_hit_draw,
-    }
-}
-
 /// A scenario row's sums.
 #[derive(Default)]
 struct SAcc {
@@ -158,7 +142,7 @@ impl SAcc {
             recorded: baseline.map(|(rec, _)| Usd(rec)),
             saving_vs_recorded: baseline.map(|(rec, _)| Usd(rec - cost)),
             saving_vs_reference: baseline.map(|(_, refc)| Usd(refc - cost)),
-            decisions: decisions(&self.decisions),
+            decisions: self.decisions,
             cost_per_request,
             ..ScenarioRow::default()
         }

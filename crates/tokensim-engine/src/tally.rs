@@ -110,63 +110,23 @@ pub(crate) fn add_record_tokens(t: &mut Tokens, b: &Tokens) {
     add_tokens(t, b);
 }
 
-/// How many calls each lever decision touched, per (scenario, workload, model, day).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DecisionCounts {
-    /// Sent to another model.
-    pub routed: u64,
-    /// Recorded cache split carried over to the target model.
-    pub cache_carried_over: u64,
-    /// Carried-over cached prefix below the target's minimum: became uncached.
-    pub carried_below_minimum: u64,
-    /// Fast mode dropped by routing.
-    pub fast_dropped: u64,
-    /// Output capped below what was recorded.
-    pub truncated: u64,
-    /// Moved to the Batch API.
-    pub moved_to_batch: u64,
-    /// Of which labelled interactive.
-    pub moved_interactive: u64,
-    /// Eligible for batch but in fast mode.
-    pub batch_blocked_fast: u64,
-    /// Re-simulated by the cache replay.
-    pub cache_simulated: u64,
-    /// Simulating policy but no segments: recorded usage kept.
-    pub no_prefix_data: u64,
-    /// Batch calls that lost the cache-hit draw.
-    pub lost_hit_draw: u64,
-}
+/// How many calls each lever decision touched, per (scenario, workload, model, day): the
+/// report's own counter type, so the engine's sums are what the report prints.
+pub type DecisionCounts = tokensim_report::Decisions;
 
-impl DecisionCounts {
-    pub(crate) fn add(&mut self, d: &tokensim_strategy::levers::Decisions) {
-        self.routed += u64::from(d.routed);
-        self.cache_carried_over += u64::from(d.cache_carried_over);
-        self.carried_below_minimum += u64::from(d.carried_below_minimum);
-        self.fast_dropped += u64::from(d.fast_dropped);
-        self.truncated += u64::from(d.truncated);
-        self.moved_to_batch += u64::from(d.moved_to_batch);
-        self.moved_interactive += u64::from(d.moved_interactive);
-        self.batch_blocked_fast += u64::from(d.batch_blocked_fast);
-        self.cache_simulated += u64::from(d.cache_simulated);
-        self.no_prefix_data += u64::from(d.no_prefix_data);
-        self.lost_hit_draw += u64::from(d.lost_hit_draw);
-    }
-}
-
-impl AddAssign<&DecisionCounts> for DecisionCounts {
-    fn add_assign(&mut self, o: &DecisionCounts) {
-        self.routed += o.routed;
-        self.cache_carried_over += o.cache_carried_over;
-        self.carried_below_minimum += o.carried_below_minimum;
-        self.fast_dropped += o.fast_dropped;
-        self.truncated += o.truncated;
-        self.moved_to_batch += o.moved_to_batch;
-        self.moved_interactive += o.moved_interactive;
-        self.batch_blocked_fast += o.batch_blocked_fast;
-        self.cache_simulated += o.cache_simulated;
-        self.no_prefix_data += o.no_prefix_data;
-        self.lost_hit_draw += o.lost_hit_draw;
-    }
+/// Counts one call's decisions.
+pub(crate) fn count_decisions(c: &mut DecisionCounts, d: &tokensim_strategy::levers::Decisions) {
+    c.routed += u64::from(d.routed);
+    c.cache_carried_over += u64::from(d.cache_carried_over);
+    c.carried_below_minimum += u64::from(d.carried_below_minimum);
+    c.fast_dropped += u64::from(d.fast_dropped);
+    c.truncated += u64::from(d.truncated);
+    c.moved_to_batch += u64::from(d.moved_to_batch);
+    c.moved_interactive += u64::from(d.moved_interactive);
+    c.batch_blocked_fast += u64::from(d.batch_blocked_fast);
+    c.cache_simulated += u64::from(d.cache_simulated);
+    c.no_prefix_data += u64::from(d.no_prefix_data);
+    c.lost_hit_draw += u64::from(d.lost_hit_draw);
 }
 
 /// What a scenario row accumulates: its cost and tokens, and what the levers did.

@@ -288,6 +288,22 @@ pub struct Decisions {
     pub lost_hit_draw: u64,
 }
 
+impl std::ops::AddAssign<&Decisions> for Decisions {
+    fn add_assign(&mut self, o: &Decisions) {
+        self.routed += o.routed;
+        self.cache_carried_over += o.cache_carried_over;
+        self.carried_below_minimum += o.carried_below_minimum;
+        self.fast_dropped += o.fast_dropped;
+        self.truncated += o.truncated;
+        self.moved_to_batch += o.moved_to_batch;
+        self.moved_interactive += o.moved_interactive;
+        self.batch_blocked_fast += o.batch_blocked_fast;
+        self.cache_simulated += o.cache_simulated;
+        self.no_prefix_data += o.no_prefix_data;
+        self.lost_hit_draw += o.lost_hit_draw;
+    }
+}
+
 /// One row of a scenario: the same calls as recorded and as the scenario would have had them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScenarioRow {
