@@ -130,6 +130,10 @@ fn every_shipped_scenario_runs_on_the_demo_corpus_and_reconciles() {
         "caching saves money on the demo"
     );
     assert!(pico(&by_name("batch-async")["totals"]["cost"]["total"]) < recorded);
+    assert!(
+        pico(&by_name("cache-auto")["totals"]["cost"]["total"]) < recorded,
+        "the demo's RAG and classifier do not cache: auto does"
+    );
     assert!(pico(&by_name("route-haiku")["totals"]["cost"]["total"]) < recorded);
     assert!(
         by_name("caps-output")["totals"]["decisions"]["truncated"]
@@ -287,7 +291,7 @@ fn scenario_errors_name_the_file_and_line() {
     assert_eq!(
         err,
         format!(
-            "error: {}:4: cache.policy: unknown policy \"optimal\"; valid: recorded, off, replay\n",
+            "error: {}:4: cache.policy: unknown policy \"optimal\"; valid: recorded, off, replay, auto\n",
             p.display()
         )
     );

@@ -12,8 +12,9 @@ use tokensim_corpus::{
     Timestamp,
 };
 use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
+use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Lookup, ScopeCache};
-use tokensim_strategy::levers::{plan, Counterfactual};
+use tokensim_strategy::levers::{plan, AutoPlan, Counterfactual, ReuseStats};
 use tokensim_strategy::scenario::Scenario;
 
 use crate::tally::{add_record_tokens, Key, ScenarioTally, Tally, Workload};
@@ -228,10 +229,69 @@ fn run(
     }
 }
 
+/// One scope's cache and, for the `auto` policy, the reuse statistics that choose its TTLs: per
+/// prefix family (for the stable-prefix breakpoint), per family of conversations (for the
+/// end-of-history breakpoint), and the last call of each live conversation.
+#[derive(Default)]
+struct ScopeState {
+    cache: ScopeCache,
+    families: HashMap<u64, (i64, ReuseStats)>,
+    histories: HashMap<u64, ReuseStats>,
+    conversations: HashMap<u64, i64>,
+}
+
+impl ScopeState {
+    /// Sets the TTLs of an `auto` call's breakpoints from the statistics so far, then counts it.
+    fn choose_auto(
+        &mut self,
+        plan: &AutoPlan,
+        ts: i64,
+        blocks: &mut [tokensim_strategy::cache::Block],
+    ) {
+        let fam = self
+            .families
+            .entry(plan.family)
+            .or_insert((ts, ReuseStats::default()));
+        let gap = (fam.1.calls > 0).then(|| ts - fam.0);
+        fam.1.observe(gap);
+        fam.0 = ts;
+        let mut stable = fam.1.choose();
+        let mut end = None;
+        if plan.end.is_some() {
+            let gap = self
+                .conversations
+                .insert(plan.conversation, ts)
+                .map(|last| ts - last);
+            let h = self.histories.entry(plan.family).or_default();
+            h.observe(gap);
+            end = h.choose();
+        }
+        // Longer TTLs must come first: a 1h end after a 5m stable prefix upgrades the prefix.
+        if end == Some(Ttl::OneHour) && stable == Some(Ttl::FiveMinutes) {
+            stable = Some(Ttl::OneHour);
+        }
+        if let Some(i) = plan.stable {
+            blocks[i].breakpoint = stable;
+        }
+        if let Some(i) = plan.end {
+            blocks[i].breakpoint = end;
+        }
+    }
+
+    /// Forgets what can no longer change a choice: conversations idle for an hour (their next
+    /// turn would count as a new one anyway) and families seen once, an hour ago.
+    fn forget(&mut self, now: i64) {
+        let horizon = now - Ttl::OneHour.duration_ns();
+        self.conversations.retain(|_, last| *last > horizon);
+        self.families
+            .retain(|_, (last, stats)| stats.calls > 1 || *last > horizon);
+    }
+}
+
 /// The state of the cache stage across batches.
 #[derive(Default)]
 struct CacheStage {
-    states: HashMap<Scope, ScopeCache>,
+    states: HashMap<Scope, ScopeState>,
     /// The latest timestamp each scope has replayed (streaming mode checks order against it).
     watermark: HashMap<Scope, Timestamp>,
     /// Calls waiting for their scope's replay.
@@ -251,7 +311,7 @@ impl CacheStage {
         catalog: &Catalog,
         streaming: bool,
     ) -> Option<Vec<(u32, Key, ScenarioTally, PicoUsd)>> {
-        let mut work: Vec<(Scope, Vec<Job>, ScopeCache)> = Vec::with_capacity(self.queued.len());
+        let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(self.queued.len());
         let mut queued: Vec<(Scope, Vec<Job>)> = self.queued.drain().collect();
         queued.sort_by(|a, b| a.0.cmp(&b.0));
         for (scope, mut jobs) in queued {
@@ -271,14 +331,17 @@ impl CacheStage {
             .map(|(_, jobs, state)| {
                 let mut out = Vec::with_capacity(jobs.len());
                 for job in jobs.iter_mut() {
-                    let blocks = job.cf.simulate.take().expect("queued calls simulate");
+                    let mut blocks = job.cf.simulate.take().expect("queued calls simulate");
+                    if let Some(plan) = &job.cf.auto {
+                        state.choose_auto(plan, job.ts.0, &mut blocks);
+                    }
                     let lookup = Lookup {
                         ts_ns: job.ts.0,
                         readable_delay_ns: job.cf.readable_delay_ns,
                         min_cacheable_tokens: job.min_cacheable_tokens,
                         may_hit: job.cf.may_hit,
                     };
-                    let split = state.request(&blocks, &lookup);
+                    let split = state.cache.request(&blocks, &lookup);
                     let t = &mut job.cf.tokens;
                     t.input = split.uncached;
                     t.cache_write_5m = split.write_5m;
@@ -289,7 +352,8 @@ impl CacheStage {
                     out.push((job.scenario, job.key.clone(), tally, cost));
                 }
                 if let Some(last) = jobs.last() {
-                    state.evict_expired(last.ts.0);
+                    state.cache.evict_expired(last.ts.0);
+                    state.forget(last.ts.0);
                 }
                 out
             })

@@ -56,8 +56,118 @@ pub struct Counterfactual {
     pub readable_delay_ns: i64,
     /// Whether it may read the cache (false for a batch call that lost its hit draw).
     pub may_hit: bool,
+    /// Under the `auto` policy, where its breakpoints are and which statistics pick their TTLs.
+    pub auto: Option<AutoPlan>,
     /// What the levers did.
     pub decisions: Decisions,
+}
+
+/// Where the `auto` policy put a call's breakpoints, and the keys of the statistics that choose
+/// their TTLs in the engine's cache stage (which sees calls in time order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoPlan {
+    /// The prefix family: a chain hash of the blocks through the first breakpoint.
+    pub family: u64,
+    /// The breakpoint after the stable prefix (the last tools or system block).
+    pub stable: Option<usize>,
+    /// The breakpoint at the end of the conversation history (the last block).
+    pub end: Option<usize>,
+    /// The conversation the call continues (its `conversation_id`, else its family).
+    pub conversation: u64,
+}
+
+fn chain(blocks: &[Block]) -> u64 {
+    let mut h: u64 = 0x243f_6a88_85a3_08d3;
+    for b in blocks {
+        h = (h ^ b.hash).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^= h >> 29;
+    }
+    h
+}
+
+/// Places `auto` breakpoints: after the stable prefix (the last tools or system block), and at
+/// the last block when the prompt carries conversation history (an assistant or tool_result
+/// block, or a conversation id) or has no stable prefix at all. The TTLs are left to the engine.
+pub fn place_auto_breakpoints(
+    blocks: &[Block],
+    roles: &[Role],
+    conversation_id: Option<&str>,
+) -> Option<AutoPlan> {
+    let last = blocks.len().checked_sub(1)?;
+    let stable = roles
+        .iter()
+        .rposition(|r| matches!(r, Role::Tools | Role::System));
+    let history = conversation_id.is_some()
+        || roles
+            .iter()
+            .any(|r| matches!(r, Role::Assistant | Role::ToolResult));
+    let end = (history || stable.is_none())
+        .then_some(last)
+        .filter(|&e| Some(e) != stable);
+    let first = stable.or(end)?;
+    let family = chain(&blocks[..=first]);
+    let conversation = match conversation_id {
+        Some(id) => {
+            let mut h: u64 = 0x1319_8a2e_0370_7344;
+            for b in id.bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+            h
+        }
+        None => family,
+    };
+    Some(AutoPlan {
+        family,
+        stable,
+        end,
+        conversation,
+    })
+}
+
+/// Reuse statistics of a prefix family (or of its conversations' turns), and the `auto`
+/// policy's choice from them.
+///
+/// Per cached token, relative to the input price: a read costs 0.1, a 5-minute write 1.25, a
+/// 1-hour write 2 and no caching 1. Of `calls` calls, `short` came within 5 minutes of the
+/// previous one and `mid` within the hour; the others (the first, and those after longer gaps)
+/// would have written. The choice is the cheapest of none, 5m and 1h on that history:
+/// `none = calls`, `5m = 0.1 short + 1.25 (calls - short)`, `1h = 0.1 (short + mid) + 2 (calls -
+/// short - mid)`, compared in integers (x20).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReuseStats {
+    /// Calls seen.
+    pub calls: u64,
+    /// Of which within 5 minutes of the previous one.
+    pub short: u64,
+    /// Of which after more than 5 minutes, within the hour.
+    pub mid: u64,
+}
+
+impl ReuseStats {
+    /// Counts a call; `gap_ns` is the time since the previous call it follows, if any.
+    pub fn observe(&mut self, gap_ns: Option<i64>) {
+        self.calls += 1;
+        match gap_ns {
+            Some(g) if g <= Ttl::FiveMinutes.duration_ns() => self.short += 1,
+            Some(g) if g <= Ttl::OneHour.duration_ns() => self.mid += 1,
+            _ => {}
+        }
+    }
+
+    /// The cheapest choice on the history so far (`None`: do not cache).
+    pub fn choose(&self) -> Option<Ttl> {
+        let (c, s, m) = (self.calls, self.short, self.mid);
+        let none = 20 * c;
+        let five = 2 * s + 25 * (c - s);
+        let hour = 2 * (s + m) + 40 * (c - s - m);
+        if five < none && five <= hour {
+            Some(Ttl::FiveMinutes)
+        } else if hour < none {
+            Some(Ttl::OneHour)
+        } else {
+            None
+        }
+    }
 }
 
 impl Match {
@@ -156,6 +266,7 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
         simulate: None,
         readable_delay_ns: 0,
         may_hit: true,
+        auto: None,
         decisions: Decisions::default(),
     };
     let policy = s.cache.as_ref().map_or(CachePolicy::Recorded, |c| c.policy);
@@ -231,11 +342,11 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
             t.cache_write_5m = 0;
             t.cache_write_1h = 0;
         }
-        (CachePolicy::Replay, Some(c)) => {
+        (CachePolicy::Replay | CachePolicy::Auto, Some(c)) => {
             if r.segments.is_empty() {
                 cf.decisions.no_prefix_data = true;
             } else {
-                let blocks = r
+                let mut blocks: Vec<Block> = r
                     .segments
                     .iter()
                     .map(|seg| Block {
@@ -248,6 +359,13 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
                         }),
                     })
                     .collect();
+                if policy == CachePolicy::Auto {
+                    for b in blocks.iter_mut() {
+                        b.breakpoint = None;
+                    }
+                    let roles: Vec<Role> = r.segments.iter().map(|s| s.role).collect();
+                    cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref());
+                }
                 cf.simulate = Some(blocks);
                 cf.decisions.cache_simulated = true;
                 let delay_ms = r.latency_ms.unwrap_or(c.readable_delay_ms);

@@ -101,6 +101,10 @@ pub enum CachePolicy {
     Off,
     /// Re-simulate every call that has segments, with its recorded breakpoints.
     Replay,
+    /// Re-simulate with breakpoints placed by tokensim's policy (docs/scenarios.md): after the
+    /// stable prefix (tools and system) and at the end of the conversation history, with the
+    /// TTL chosen per prefix family from the reuse gaps observed so far.
+    Auto,
 }
 
 impl CachePolicy {
@@ -110,6 +114,7 @@ impl CachePolicy {
             CachePolicy::Recorded => "recorded",
             CachePolicy::Off => "off",
             CachePolicy::Replay => "replay",
+            CachePolicy::Auto => "auto",
         }
     }
 }
@@ -492,11 +497,12 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                 "recorded" => CachePolicy::Recorded,
                 "off" => CachePolicy::Off,
                 "replay" => CachePolicy::Replay,
+                "auto" => CachePolicy::Auto,
                 other => {
                     return ctx.err(
                         c.policy.span(),
                         format!(
-                            "cache.policy: unknown policy {other:?}; valid: recorded, off, replay"
+                            "cache.policy: unknown policy {other:?}; valid: recorded, off, replay, auto"
                         ),
                     )
                 }

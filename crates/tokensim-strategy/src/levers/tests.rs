@@ -200,3 +200,107 @@ fn the_batch_hit_draw_is_deterministic_and_follows_the_probability() {
     assert!(wins_hit_draw(7, &base, 1_000_000));
     assert!(!wins_hit_draw(7, &base, 0));
 }
+
+fn blocks(n: usize) -> Vec<Block> {
+    (0..n)
+        .map(|i| Block {
+            hash: i as u64 + 1,
+            tokens: 100,
+            tool_result: false,
+            breakpoint: None,
+        })
+        .collect()
+}
+
+#[test]
+fn auto_breakpoints_follow_the_stable_prefix_and_the_history() {
+    use Role::*;
+    let bps = |roles: &[Role], conv: Option<&str>| {
+        place_auto_breakpoints(&blocks(roles.len()), roles, conv).map(|p| (p.stable, p.end))
+    };
+    assert_eq!(
+        bps(&[Tools, System, User], None),
+        Some((Some(1), None)),
+        "single turn: the stable prefix only"
+    );
+    assert_eq!(
+        bps(&[Tools, System, User, Assistant, User], None),
+        Some((Some(1), Some(4))),
+        "history: also the end"
+    );
+    assert_eq!(
+        bps(&[System, User], Some("c1")),
+        Some((Some(0), Some(1))),
+        "a conversation id means multi-turn"
+    );
+    assert_eq!(
+        bps(&[User, User], None),
+        Some((None, Some(1))),
+        "no stable prefix: the whole prompt"
+    );
+    assert_eq!(
+        bps(&[System], Some("c1")),
+        Some((Some(0), None)),
+        "one breakpoint when both fall on one block"
+    );
+    assert_eq!(bps(&[], None), None);
+    let (a, mut b) = (blocks(3), blocks(3));
+    b[2].hash = 99;
+    let fam = |x: &[Block]| {
+        place_auto_breakpoints(x, &[System, User, User], None)
+            .unwrap()
+            .family
+    };
+    assert_eq!(
+        fam(&a),
+        fam(&b),
+        "the family is the prefix through the first breakpoint"
+    );
+    let conv = |id| {
+        place_auto_breakpoints(&a, &[System, User, User], id)
+            .unwrap()
+            .conversation
+    };
+    assert_ne!(conv(Some("c1")), conv(Some("c2")));
+    assert_eq!(
+        conv(None),
+        fam(&a),
+        "without an id, the family stands for the conversation"
+    );
+}
+
+#[test]
+fn auto_ttl_is_the_cheapest_on_the_observed_history() {
+    let min = 60_000_000_000i64;
+    let mut f = ReuseStats::default();
+    f.observe(None);
+    assert_eq!(
+        f.choose(),
+        None,
+        "one call and no reuse yet: writing would only cost"
+    );
+    f.observe(Some(2 * min));
+    assert_eq!(
+        f.choose(),
+        Some(Ttl::FiveMinutes),
+        "2 calls, one 2-minute reuse: 1.35 < 2"
+    );
+    let mut g = ReuseStats::default();
+    for gap in [None, Some(20 * min), Some(30 * min), Some(40 * min)] {
+        g.observe(gap);
+    }
+    assert_eq!(
+        g.choose(),
+        Some(Ttl::OneHour),
+        "gaps of 20-40 minutes: only the hour reads"
+    );
+    let mut h = ReuseStats::default();
+    for gap in [None, Some(3 * 60 * min), Some(5 * 60 * min)] {
+        h.observe(gap);
+    }
+    assert_eq!(h.choose(), None, "gaps of hours: caching never pays");
+    let mut e = ReuseStats::default();
+    e.observe(None);
+    e.observe(Some(5 * min));
+    assert_eq!(e.short, 1, "exactly 5:00 counts as short");
+}
