@@ -71,3 +71,50 @@ fn the_committed_demo_corpus_is_what_the_generator_writes() {
         "corpora/demo.jsonl.zst is stale: run `cargo xtask demo` and commit it"
     );
 }
+
+#[test]
+fn mooncake_traces_import_into_a_corpus_that_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mc.jsonl.zst");
+    let run_out = run(&[
+        "import",
+        "mooncake",
+        "corpora/mooncake/synthetic_trace.jsonl",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run_out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&run_out.stderr);
+    assert!(
+        stderr.contains("3993 lines read = 3993 records written + 0 skipped + 0 blank"),
+        "{stderr}"
+    );
+    let r: serde_json::Value = serde_json::from_str(&ok(&[
+        "replay",
+        "--corpus",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(r["corpus"]["priced"], 3993);
+    assert_eq!(
+        r["totals"]["tokens"]["input"], 61_194_628u64,
+        "every input token of the trace"
+    );
+    let bad = run(&[
+        "import",
+        "mooncake",
+        "corpora/mooncake/synthetic_trace.jsonl",
+        "-o",
+        "-",
+        "--model",
+        "gpt-4",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--model: unknown model \"gpt-4\""));
+}

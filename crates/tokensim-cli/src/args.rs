@@ -41,6 +41,39 @@ pub enum Command {
         after_help = "Example:\n  tokensim gen --seed 7 --days 30 --requests-per-day 1500 -o corpora/demo.jsonl.zst"
     )]
     Gen(GenArgs),
+    /// Convert another log or trace format into a tokensim corpus (docs/importers.md).
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+/// `tokensim import FORMAT`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// The Mooncake traces (one JSON object a line: timestamp, input_length, output_length,
+    /// hash_ids of 512-token blocks): each block becomes a prompt segment.
+    #[command(
+        after_help = "Example:\n  tokensim import mooncake corpora/mooncake/conversation_trace.jsonl -o mooncake.jsonl"
+    )]
+    Mooncake(MooncakeArgs),
+}
+
+/// `tokensim import mooncake`.
+#[derive(Debug, clap::Args)]
+pub struct MooncakeArgs {
+    /// The trace file.
+    pub input: PathBuf,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The model every request is mapped to.
+    #[arg(long, default_value = "claude-sonnet-4-5")]
+    pub model: String,
+    /// The workspace (cache scope) of the records.
+    #[arg(long, default_value = "mooncake")]
+    pub workspace: String,
+    /// The instant the trace's timestamp 0 maps to (RFC 3339).
+    #[arg(long, default_value = "2026-10-01T00:00:00Z")]
+    pub base: String,
 }
 
 /// Output formats of reports.

@@ -12,7 +12,9 @@ use tokensim_pricing::{Catalog, BUILTIN_CATALOG};
 use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
-use crate::args::{Cli, Command, Format, GenArgs, PriceFlags, PricesArgs, ReplayArgs};
+use crate::args::{
+    Cli, Command, Format, GenArgs, ImportCommand, MooncakeArgs, PriceFlags, PricesArgs, ReplayArgs,
+};
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
 const PROGRESS_MIN_BYTES: u64 = 16 << 20;
@@ -22,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Replay(a) => cmd_replay(a),
         Command::Prices(a) => cmd_prices(a),
         Command::Gen(a) => cmd_gen(a),
+        Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
     }
 }
 
@@ -393,23 +396,69 @@ fn cmd_gen(a: GenArgs) -> Result<ExitCode> {
         start_date: start.civil(),
         min_cacheable_tokens: min,
     };
-    let path = &a.output;
-    let to_stdout = path == Path::new("-");
-    let summary = if !to_stdout && path.extension().is_some_and(|e| e == "zst") {
+    let summary = write_corpus(&a.output, |w| Ok(tokensim_gen::generate(&cfg, w)?))?;
+    eprintln!(
+        "wrote {} records to {}",
+        summary.records,
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a corpus to `path` (zstd with a checksum when it ends in `.zst`, `-` for stdout).
+fn write_corpus<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    if path != Path::new("-") && path.extension().is_some_and(|e| e == "zst") {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
         let mut enc = zstd::Encoder::new(BufWriter::new(file), 15)?;
         // A checksum lets readers tell a corrupt file from a good one.
         enc.include_checksum(true)?;
-        let s = tokensim_gen::generate(&cfg, &mut enc)?;
+        let t = write(&mut enc)?;
         enc.finish()?.flush()?;
-        s
+        Ok(t)
     } else {
         let mut out = output(Some(path))?;
-        let s = tokensim_gen::generate(&cfg, &mut out)?;
+        let t = write(&mut out)?;
         out.flush()?;
-        s
+        Ok(t)
+    }
+}
+
+fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
+    use tokensim_import::mooncake::{convert, MooncakeOptions};
+    let base = tokensim_corpus::Timestamp::parse_rfc3339(&a.base)
+        .map_err(|m| anyhow::anyhow!("--base: {m}"))?;
+    Catalog::builtin().resolve(&a.model).context("--model")?;
+    let opts = MooncakeOptions {
+        base,
+        model: a.model.clone(),
+        workspace: a.workspace.clone(),
     };
-    eprintln!("wrote {} records to {}", summary.records, path.display());
+    let file =
+        File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
+    let name = a.input.display().to_string();
+    let summary = write_corpus(&a.output, |w| {
+        Ok(convert(std::io::BufReader::new(file), &name, &opts, w)?)
+    })?;
+    let rules: String = summary
+        .skipped_by_rule()
+        .iter()
+        .chain(summary.adjusted_by_rule().iter())
+        .map(|(r, n)| format!("; {r}: {n}"))
+        .collect();
+    eprintln!(
+        "{name}: {} lines read = {} records written + {} skipped + {} blank; {} adjusted{rules}",
+        summary.lines_read,
+        summary.records_written,
+        summary.skipped.len(),
+        summary.lines_blank,
+        summary.adjusted.len(),
+    );
+    for note in summary.skipped.iter().take(10) {
+        eprintln!(
+            "  skipped line {}: {}: {}",
+            note.line, note.rule, note.detail
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -41,16 +41,13 @@ impl<'a> Cursor<'a> {
     fn str(&mut self) -> R<&'a str> {
         self.eat(b'"')?;
         let start = self.i;
-        let rest = &self.b[start..];
-        let end = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest[end] != b'"' {
+        let end = start + string_end(&self.b[start..])?;
+        if self.b[end] != b'"' {
+            // A backslash or a raw control character: the serde path decides.
             return None;
         }
-        if has_control(&rest[..end]) {
-            return None;
-        }
-        self.i = start + end + 1;
-        Some(&self.s[start..start + end])
+        self.i = end + 1;
+        Some(&self.s[start..end])
     }
 
     fn null(&mut self) -> bool {
@@ -202,20 +199,30 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Whether any byte is below 0x20 (a raw control character, invalid inside a JSON string),
-/// eight bytes at a time.
-fn has_control(b: &[u8]) -> bool {
-    const LOW: u64 = 0x2020_2020_2020_2020;
+/// The index of the first byte that ends a plain string: `"`, `\\` or a control character below
+/// 0x20, eight bytes at a time (short keys and values are the common case, where a SIMD search
+/// costs more to set up than it saves).
+fn string_end(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let x = u64::from_le_bytes(c.try_into().expect("eight bytes"));
-        // A byte below 0x20 borrows in `x - LOW` and sets its high bit where `x` had none.
-        if x.wrapping_sub(LOW) & !x & HIGH != 0 {
-            return true;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut i = 0;
+    while i + 8 <= b.len() {
+        let x = u64::from_le_bytes(b[i..i + 8].try_into().expect("eight bytes"));
+        let hit = zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+        if hit != 0 {
+            // The lowest flagged byte is exact; flags above it may be spurious, but only the
+            // first matters.
+            return Some(i + (hit.trailing_zeros() / 8) as usize);
         }
+        i += 8;
     }
-    chunks.remainder().iter().any(|&c| c < 0x20)
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
 }
 
 fn s(v: &str) -> Str<'_> {
@@ -533,4 +540,24 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
     r.model = s(model?);
     r.usage = usage_v?;
     Some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_end;
+
+    #[test]
+    fn string_end_finds_the_first_quote_backslash_or_control_byte() {
+        for len in 0..40 {
+            for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                let mut v: Vec<u8> = (0..len).map(|i| b"abcdefgh \x7f\xc3\xa9"[i % 11]).collect();
+                assert_eq!(string_end(&v), None, "{len}");
+                v.push(stop);
+                v.extend_from_slice(b"x\"y\\");
+                assert_eq!(string_end(&v), Some(len), "{len} {stop}");
+            }
+            let v: Vec<u8> = (0..len).map(|_| 0x20).collect();
+            assert_eq!(string_end(&v), None, "0x20 is allowed");
+        }
+    }
 }
