@@ -149,7 +149,9 @@ pub struct ReplayOutcome {
     /// One tally per (scenario index, workload, served model, day).
     pub scenario_rows: BTreeMap<(u32, Key), ScenarioTally>,
     /// Cost per call in micro-USD, per (scenario index or `None` for as recorded, workload).
-    pub cost_histograms: BTreeMap<(Option<u32>, Workload), Histogram<u64>>,
+    pub cost_histograms: BTreeMap<(Option<u32>, u32), Histogram<u64>>,
+    /// The workloads, indexed by `Key::workload`, in order of first appearance.
+    pub workloads: Vec<Workload>,
     /// Whether the cache stage had to sort the whole corpus (it was out of time order).
     pub sorted_mode: bool,
 }
@@ -173,7 +175,10 @@ type Scope = (u32, Option<String>, ModelId);
 struct ChunkResult {
     rows: HashMap<Key, Tally>,
     scenario_rows: HashMap<(u32, Key), ScenarioTally>,
-    costs: Vec<(Option<u32>, Workload, PicoUsd)>,
+    costs: Vec<(Option<u32>, u32, PicoUsd)>,
+    /// Chunk-local workload table: keys in this result index it until the merge maps them to
+    /// the run's table.
+    workloads: Interner,
     jobs: Vec<Job>,
     interactive: Vec<(u32, Position)>,
     bad: Vec<(u64, LineError, String)>,
@@ -349,7 +354,7 @@ impl CacheStage {
                     t.cache_read = split.read;
                     let (tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
                         .expect("a counterfactual that priced before simulation prices after");
-                    out.push((job.scenario, job.key.clone(), tally, cost));
+                    out.push((job.scenario, job.key, tally, cost));
                 }
                 if let Some(last) = jobs.last() {
                     state.cache.evict_expired(last.ts.0);
@@ -390,9 +395,52 @@ fn price_counterfactual(
     Ok((st, cost.total()))
 }
 
-type Histograms = BTreeMap<(Option<u32>, Workload), Histogram<u64>>;
+type Histograms = BTreeMap<(Option<u32>, u32), Histogram<u64>>;
 
-fn record_cost(histograms: &mut Histograms, s: Option<u32>, w: Workload, c: PicoUsd) {
+/// Interns workloads to dense ids, looking them up by borrowed strings so that a known workload
+/// costs no allocation.
+#[derive(Default)]
+struct Interner {
+    list: Vec<Workload>,
+    by_hash: HashMap<u64, Vec<u32>>,
+}
+
+impl Interner {
+    fn hash(team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in [team, app, feature] {
+            for b in part.unwrap_or("\u{0}").bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+            }
+            h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
+        }
+        h
+    }
+
+    fn id(&mut self, team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u32 {
+        let h = Self::hash(team, app, feature);
+        let candidates = self.by_hash.entry(h).or_default();
+        for &i in candidates.iter() {
+            let w = &self.list[i as usize];
+            if w.team.as_deref() == team
+                && w.app.as_deref() == app
+                && w.feature.as_deref() == feature
+            {
+                return i;
+            }
+        }
+        let i = u32::try_from(self.list.len()).expect("fewer than 4 billion workloads");
+        self.list.push(Workload {
+            team: team.map(str::to_string),
+            app: app.map(str::to_string),
+            feature: feature.map(str::to_string),
+        });
+        candidates.push(i);
+        i
+    }
+}
+
+fn record_cost(histograms: &mut Histograms, s: Option<u32>, w: u32, c: PicoUsd) {
     histograms
         .entry((s, w))
         .or_insert_with(new_cost_histogram)
@@ -434,6 +482,7 @@ fn pass(
     let mut rows: BTreeMap<Key, Tally> = BTreeMap::new();
     let mut scenario_rows: BTreeMap<(u32, Key), ScenarioTally> = BTreeMap::new();
     let mut histograms: Histograms = BTreeMap::new();
+    let mut interner = Interner::default();
     let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
     let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
@@ -505,23 +554,35 @@ fn pass(
             }
             stats.first_ts = min_opt(stats.first_ts, res.first_ts);
             stats.last_ts = max_opt(stats.last_ts, res.last_ts);
+            // Chunk-local workload ids become the run's, in order of first appearance.
+            let remap: Vec<u32> = res
+                .workloads
+                .list
+                .iter()
+                .map(|w| interner.id(w.team.as_deref(), w.app.as_deref(), w.feature.as_deref()))
+                .collect();
+            let global = |k: Key| Key {
+                workload: remap[k.workload as usize],
+                ..k
+            };
             for (k, t) in res.rows {
                 *rows
-                    .entry(k)
+                    .entry(global(k))
                     .or_insert_with(|| Tally::new(thresholds.len() + 1)) += &t;
             }
-            for (k, t) in res.scenario_rows {
-                *scenario_rows.entry(k).or_default() += &t;
+            for ((s, k), t) in res.scenario_rows {
+                *scenario_rows.entry((s, global(k))).or_default() += &t;
             }
             for (s, w, c) in res.costs {
-                record_cost(&mut histograms, s, w, c);
+                record_cost(&mut histograms, s, remap[w as usize], c);
             }
             for (s, pos) in res.interactive {
                 let e = interactive.entry(s).or_insert((0, pos));
                 e.0 += 1;
                 e.1 = e.1.min(pos);
             }
-            for job in res.jobs {
+            for mut job in res.jobs {
+                job.key = global(job.key);
                 cache.queue(job);
             }
         }
@@ -535,7 +596,7 @@ fn pass(
                 }
                 Some(done) => {
                     for (s, key, t, c) in done {
-                        record_cost(&mut histograms, Some(s), key.workload.clone(), c);
+                        record_cost(&mut histograms, Some(s), key.workload, c);
                         *scenario_rows.entry((s, key)).or_default() += &t;
                     }
                 }
@@ -547,7 +608,7 @@ fn pass(
         .drain(catalog, false)
         .expect("a final drain does not check order");
     for (s, key, t, c) in done {
-        record_cost(&mut histograms, Some(s), key.workload.clone(), c);
+        record_cost(&mut histograms, Some(s), key.workload, c);
         *scenario_rows.entry((s, key)).or_default() += &t;
     }
     drop(rx);
@@ -610,6 +671,7 @@ fn pass(
         class_floors,
         scenario_rows,
         cost_histograms: histograms,
+        workloads: interner.list,
         sorted_mode,
     }))
 }
@@ -691,20 +753,20 @@ fn process_chunk(
                 res.priced += 1;
                 res.first_ts = min_opt(res.first_ts, Some(line.ts));
                 res.last_ts = max_opt(res.last_ts, Some(line.ts));
-                let workload = Workload {
-                    team: line.team.clone(),
-                    app: line.app.clone(),
-                    feature: line.feature.clone(),
-                };
+                let workload = res.workloads.id(
+                    line.team.as_deref(),
+                    line.app.as_deref(),
+                    line.feature.as_deref(),
+                );
                 let day = line.ts.day();
-                res.costs.push((None, workload.clone(), tally.cost.total()));
+                res.costs.push((None, workload, tally.cost.total()));
                 for (i, (cf, (st, cost))) in planned.into_iter().enumerate() {
                     let s = i as u32;
                     if cf.decisions.moved_interactive {
                         res.interactive.push((s, pos));
                     }
                     let key = Key {
-                        workload: workload.clone(),
+                        workload,
                         model: cf.model,
                         day,
                     };
@@ -720,7 +782,7 @@ fn process_chunk(
                             min_cacheable_tokens,
                         });
                     } else {
-                        res.costs.push((Some(s), workload.clone(), cost));
+                        res.costs.push((Some(s), workload, cost));
                         *res.scenario_rows.entry((s, key)).or_default() += &st;
                     }
                 }

@@ -182,16 +182,20 @@ fn scenario_report(
         .take_while(|((i, _), _)| *i == index)
     {
         total.add(t);
-        workloads.entry(&key.workload).or_default().add(t);
+        workloads
+            .entry(&out.workloads[key.workload as usize])
+            .or_default()
+            .add(t);
         models
             .entry(catalog.model(key.model).id.clone())
             .or_default()
             .add(t);
         days.entry(key.day).or_default().add(t);
     }
+    let ids: BTreeMap<&Workload, u32> = out.workloads.iter().zip(0..).collect();
     let hist = |w: &Workload| {
         out.cost_histograms
-            .get(&(Some(index), w.clone()))
+            .get(&(Some(index), ids[w]))
             .map(percentiles)
     };
     let mut by_workload: Vec<ScenarioRow> = workloads
@@ -234,7 +238,7 @@ fn scenario_report(
         .collect();
     let all = merged(
         out.cost_histograms
-            .range((Some(index), Workload::default())..)
+            .range((Some(index), 0)..)
             .take_while(|((s, _), _)| *s == Some(index))
             .map(|(_, h)| h),
     );
@@ -287,7 +291,10 @@ pub fn summarize(
     for (key, t) in &out.rows {
         let r = reference_cost(catalog, out, key, t);
         total.add(t, r);
-        workloads.entry(&key.workload).or_default().add(t, r);
+        workloads
+            .entry(&out.workloads[key.workload as usize])
+            .or_default()
+            .add(t, r);
         models
             .entry(catalog.model(key.model).id.clone())
             .or_default()
@@ -349,11 +356,7 @@ pub fn summarize(
             scenario_report(out, catalog, i as u32, sc, digest, &base)
         })
         .collect();
-    let baseline_hist = merged(
-        out.cost_histograms
-            .range(..(Some(0), Workload::default()))
-            .map(|(_, h)| h),
-    );
+    let baseline_hist = merged(out.cost_histograms.range(..(Some(0), 0)).map(|(_, h)| h));
     let s = &out.stats;
     Report {
         schema: REPORT_SCHEMA.into(),

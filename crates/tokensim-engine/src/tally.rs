@@ -31,10 +31,11 @@ impl Workload {
 }
 
 /// The aggregation key: one row per (workload, model, day).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
-    /// The workload.
-    pub workload: Workload,
+    /// The workload, as an index into [`crate::ReplayOutcome::workloads`] (interned so that
+    /// keys are cheap to hash, compare and copy on the hot path).
+    pub workload: u32,
     /// The canonical model.
     pub model: ModelId,
     /// The UTC day.
@@ -44,11 +45,7 @@ pub struct Key {
 impl Key {
     /// The smallest key, for range scans.
     pub const MIN: Key = Key {
-        workload: Workload {
-            team: None,
-            app: None,
-            feature: None,
-        },
+        workload: 0,
         model: ModelId(0),
         day: tokensim_corpus::Day(i32::MIN),
     };
