@@ -3,12 +3,16 @@
 //! - `demo`: regenerate `corpora/demo.jsonl.zst` with `tokensim gen`'s defaults. The output is
 //!   byte-identical on every run; a test (`the_committed_demo_corpus_is_what_the_generator_writes`)
 //!   fails when the committed file is stale.
+//! - `bench`: time tokensim (baseline replay, five scenarios in one pass) and DuckDB on a
+//!   generated corpus of 2 million records, check that both price it the same, and write
+//!   `reports/bench.md` (`bench.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+mod bench;
 #[cfg(test)]
 mod tidy;
 
@@ -56,6 +60,7 @@ fn main() -> Result<()> {
     let task = std::env::args().nth(1);
     match task.as_deref() {
         Some("demo") => demo(),
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)"),
+        Some("bench") => bench::bench(),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md"),
     }
 }

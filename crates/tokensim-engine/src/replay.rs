@@ -732,10 +732,15 @@ fn process_chunk(
             }
         };
         res.records += 1;
-        let model = models
-            .entry(line.model.clone())
-            .or_insert_with(|| catalog.resolve(&line.model))
-            .clone();
+        // Look up before inserting: a known model costs no allocation.
+        let model = match models.get(line.model.as_str()) {
+            Some(m) => m.clone(),
+            None => {
+                let m = catalog.resolve(&line.model);
+                models.insert(line.model.clone(), m.clone());
+                m
+            }
+        };
         let priced = model.and_then(|m| {
             let tally = price_record(&line, m, catalog, thresholds)?;
             // Every scenario must price too, before anything is counted, so that a record is

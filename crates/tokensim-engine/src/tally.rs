@@ -94,9 +94,6 @@ impl AddAssign<&Tally> for Tally {
         self.batch_requests += o.batch_requests;
         add_tokens(&mut self.tokens, &o.tokens);
         self.cost += o.cost;
-        if self.reference.len() < o.reference.len() {
-            self.reference.resize(o.reference.len(), Tokens::default());
-        }
         for (a, b) in self.reference.iter_mut().zip(&o.reference) {
             add_tokens(a, b);
         }
