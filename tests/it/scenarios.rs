@@ -91,6 +91,22 @@ fn cache_replay_reproduces_the_demo_corpus_exactly() {
             > 40_000
     );
     assert!(s["totals"]["decisions"]["no_prefix_data"].as_u64().unwrap() > 0);
+    let d = &s["totals"]["decisions"];
+    assert_eq!(
+        d["replay_agreed"], d["replay_compared"],
+        "every re-simulated call splits as recorded"
+    );
+    assert_eq!(d["replay_compared"], d["cache_simulated"]);
+    assert_eq!(d["replay_tokens_misassigned"], 0);
+    // The hand-written small corpus has one record whose usage does not follow the rules (an
+    // 80,000-token read on a cold cache): the fidelity figures must show it.
+    let small = report(&[SMALL], &["scenarios/cache-replay.toml".into()], &[]);
+    let d = &small["scenarios"][0]["totals"]["decisions"];
+    assert_eq!(
+        (d["replay_compared"].as_u64(), d["replay_agreed"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(d["replay_tokens_misassigned"], 80_000);
 }
 
 #[test]

@@ -347,13 +347,33 @@ impl CacheStage {
                         may_hit: job.cf.may_hit,
                     };
                     let split = state.cache.request(&blocks, &lookup);
+                    // With the recorded breakpoints on the recorded model, the simulation can be
+                    // checked against the log: the replay policy's fidelity.
+                    let comparable = job.cf.auto.is_none() && !job.cf.decisions.routed;
+                    let recorded = job.cf.tokens;
                     let t = &mut job.cf.tokens;
                     t.input = split.uncached;
                     t.cache_write_5m = split.write_5m;
                     t.cache_write_1h = split.write_1h;
                     t.cache_read = split.read;
-                    let (tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
+                    let (mut tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
                         .expect("a counterfactual that priced before simulation prices after");
+                    if comparable {
+                        let pairs = [
+                            (split.uncached, recorded.input),
+                            (split.write_5m, recorded.cache_write_5m),
+                            (split.write_1h, recorded.cache_write_1h),
+                            (split.read, recorded.cache_read),
+                        ];
+                        // Both splits add up to the same total, so every misplaced token is
+                        // counted twice in the sum of differences.
+                        let diff: u64 = pairs.iter().map(|(a, b)| a.abs_diff(*b)).sum();
+                        let d = &mut tally.decisions;
+                        d.replay_compared += 1;
+                        d.replay_agreed += u64::from(diff == 0);
+                        d.replay_tokens_compared += split.total();
+                        d.replay_tokens_misassigned += diff / 2;
+                    }
                     out.push((job.scenario, job.key, tally, cost));
                 }
                 if let Some(last) = jobs.last() {

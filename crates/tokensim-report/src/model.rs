@@ -286,6 +286,19 @@ pub struct Decisions {
     pub no_prefix_data: u64,
     /// Batch calls that lost their cache-hit draw.
     pub lost_hit_draw: u64,
+    /// Fidelity of the `replay` policy: calls re-simulated with their recorded breakpoints on
+    /// their recorded model, whose simulated split was compared with the recorded usage.
+    #[serde(default)]
+    pub replay_compared: u64,
+    /// Of which the simulated read / 5m write / 1h write / uncached split equals the recorded one.
+    #[serde(default)]
+    pub replay_agreed: u64,
+    /// Input tokens of the compared calls.
+    #[serde(default)]
+    pub replay_tokens_compared: u64,
+    /// Of which the simulation put in another component than the log did.
+    #[serde(default)]
+    pub replay_tokens_misassigned: u64,
 }
 
 impl std::ops::AddAssign<&Decisions> for Decisions {
@@ -301,6 +314,10 @@ impl std::ops::AddAssign<&Decisions> for Decisions {
         self.cache_simulated += o.cache_simulated;
         self.no_prefix_data += o.no_prefix_data;
         self.lost_hit_draw += o.lost_hit_draw;
+        self.replay_compared += o.replay_compared;
+        self.replay_agreed += o.replay_agreed;
+        self.replay_tokens_compared += o.replay_tokens_compared;
+        self.replay_tokens_misassigned += o.replay_tokens_misassigned;
     }
 }
 

@@ -400,12 +400,21 @@ fn decision_notes(d: &Decisions) -> String {
         ),
         (d.lost_hit_draw, "batch calls that lost the cache-hit draw"),
     ];
-    items
+    let mut notes: Vec<String> = items
         .iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, what)| format!("{n} {what}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    if d.replay_compared > 0 {
+        let right = d.replay_tokens_compared - d.replay_tokens_misassigned;
+        notes.push(format!(
+            "replay fidelity: {} of {} re-simulated calls split exactly as recorded, {} of their input tokens in the recorded component",
+            d.replay_agreed,
+            d.replay_compared,
+            percent(PicoUsd(i128::from(right)), PicoUsd(i128::from(d.replay_tokens_compared)))
+        ));
+    }
+    notes.join(", ")
 }
 
 fn scenario_summary(report: &Report) -> Table {
