@@ -349,3 +349,40 @@ fn small_corpus_with_every_scenario_markdown() {
     args.extend(s.iter().map(String::as_str));
     insta::assert_snapshot!("small_scenarios_md", stable(&ok(&args)));
 }
+
+/// `tokensim prefixes` finds the demo's designed mistake (the copilot's 5-minute TTL on prefixes
+/// reused every 5 to 60 minutes) and nothing the demo does not contain.
+#[test]
+fn prefixes_finds_the_demo_copilots_ttl_mistake() {
+    let r: Value = serde_json::from_str(&ok(&[
+        "prefixes", "--corpus", DEMO, "--format", "json", "--top", "10",
+    ]))
+    .unwrap();
+    assert_eq!(r["records"], 45_971);
+    let findings = r["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["kind"], "5m-ttl-with-longer-gaps");
+    assert_eq!(findings[0]["workload"], "workplace/copilot/assist");
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 10);
+    let best =
+        |row: &Value| pico(&row["saving_5m_per_month"]).max(pico(&row["saving_1h_per_month"]));
+    assert!(
+        rows.windows(2).all(|w| best(&w[0]) >= best(&w[1])),
+        "best first"
+    );
+    assert!(best(&rows[0]) > 0);
+    // The small corpus: one prefix recurs (the helpdesk system prompt, 2 calls 2 minutes apart).
+    let s: Value =
+        serde_json::from_str(&ok(&["prefixes", "--corpus", SMALL, "--format", "json"])).unwrap();
+    let rows = s["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (
+            rows[0]["roles"].as_str(),
+            rows[0]["tokens"].as_u64(),
+            rows[0]["cached_today"].as_bool()
+        ),
+        (Some("system"), Some(4096), Some(true))
+    );
+}

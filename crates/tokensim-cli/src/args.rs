@@ -44,6 +44,12 @@ pub enum Command {
     /// Convert another log or trace format into a tokensim corpus (docs/importers.md).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Find the prompt prefixes that recur, what a cache breakpoint on each would save at a 5m
+    /// or 1h TTL, and the caching mistakes the corpus shows (docs/prefixes.md).
+    #[command(
+        after_help = "Example:\n  tokensim prefixes --corpus corpora/demo.jsonl.zst --top 15"
+    )]
+    Prefixes(PrefixesArgs),
 }
 
 /// `tokensim import FORMAT`.
@@ -160,4 +166,20 @@ pub struct GenArgs {
     /// Output file; zstd-compressed when it ends in `.zst`; `-` is stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
+}
+
+/// `tokensim prefixes`.
+#[derive(Debug, clap::Args)]
+pub struct PrefixesArgs {
+    /// Corpus files (JSONL, plain or zstd).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// How many prefixes to list, best first.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub price: PriceFlags,
 }

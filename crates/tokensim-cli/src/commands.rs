@@ -13,7 +13,8 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    Cli, Command, Format, GenArgs, ImportCommand, MooncakeArgs, PriceFlags, PricesArgs, ReplayArgs,
+    Cli, Command, Format, GenArgs, ImportCommand, MooncakeArgs, PrefixesArgs, PriceFlags,
+    PricesArgs, ReplayArgs,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prices(a) => cmd_prices(a),
         Command::Gen(a) => cmd_gen(a),
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
+        Command::Prefixes(a) => cmd_prefixes(a),
     }
 }
 
@@ -460,5 +462,23 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
             note.line, note.rule, note.detail
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_prefixes(a: PrefixesArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(&a.price)?;
+    let report = tokensim_engine::analyze_prefixes(&a.corpus, &catalog, a.top)?;
+    let text = match a.format {
+        Format::Table => tokensim_report::render_prefixes(&report, Markup::Terminal),
+        Format::Md => tokensim_report::render_prefixes(&report, Markup::Markdown),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report)?;
+            s.push('\n');
+            s
+        }
+    };
+    let mut out = output(None)?;
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

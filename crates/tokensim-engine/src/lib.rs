@@ -4,10 +4,12 @@
 //!
 //! Only this crate knows about rayon.
 
+mod prefixes;
 mod replay;
 mod summary;
 mod tally;
 
+pub use prefixes::analyze_prefixes;
 pub use replay::new_cost_histogram;
 pub use replay::{
     replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,

@@ -6,10 +6,10 @@ mod render;
 
 pub use model::{
     CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
-    FileSection, ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow,
-    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    FileSection, PrefixFinding, PrefixReport, PrefixRow, ReferenceSection, Report, RoundingSection,
+    Row, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
-pub use render::{apportion_cents, compact, render, Markup};
+pub use render::{apportion_cents, compact, render, render_prefixes, Markup};
 
 /// The canonical JSON form, pretty-printed, with a final newline.
 pub fn to_json(report: &Report) -> String {

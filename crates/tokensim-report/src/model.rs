@@ -452,3 +452,56 @@ mod tests {
         assert!(serde_json::from_str::<Usd>("1.5").is_err());
     }
 }
+
+/// One recurring prompt prefix and what a breakpoint on it would save (`tokensim prefixes`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PrefixRow {
+    /// The workload of its first call.
+    pub workload: String,
+    /// Its cache scope: `workspace/model`.
+    pub scope: String,
+    /// The roles of its blocks, runs folded (`tools+system+user x3`).
+    pub roles: String,
+    /// Its tokens.
+    pub tokens: u64,
+    /// Calls that start with it.
+    pub requests: u64,
+    /// Calls per day over the corpus's span.
+    pub requests_per_day: f64,
+    /// Mean time between consecutive calls that start with it, seconds.
+    pub mean_gap_s: f64,
+    /// Whether any recorded call has a breakpoint at its end.
+    pub cached_today: bool,
+    /// Shorter than the model's minimum cacheable length (a breakpoint there does nothing).
+    pub below_minimum: bool,
+    /// Estimated saving per 30 days of a 5-minute breakpoint at its end (negative: it costs).
+    pub saving_5m_per_month: Usd,
+    /// The same with a 1-hour TTL.
+    pub saving_1h_per_month: Usd,
+}
+
+/// A caching mistake the corpus shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PrefixFinding {
+    /// `varying-block-before-stable`, `breakpoint-below-minimum` or `5m-ttl-with-longer-gaps`.
+    pub kind: String,
+    /// The workload it concerns.
+    pub workload: String,
+    /// What was seen, in words.
+    pub detail: String,
+}
+
+/// The result of `tokensim prefixes`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PrefixReport {
+    /// Records read.
+    pub records: u64,
+    /// Of which without prompt segments (not analysed).
+    pub records_without_segments: u64,
+    /// The corpus's span in days (at least 1), the base of the per-month figures.
+    pub span_days: f64,
+    /// The hottest prefixes, by the better of the two savings.
+    pub rows: Vec<PrefixRow>,
+    /// Mistakes found.
+    pub findings: Vec<PrefixFinding>,
+}

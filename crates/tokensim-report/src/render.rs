@@ -512,6 +512,83 @@ fn scenario_table(s: &ScenarioReport) -> Table {
     }
 }
 
+/// Renders `tokensim prefixes` as a terminal table or Markdown.
+pub fn render_prefixes(p: &crate::model::PrefixReport, markup: Markup) -> String {
+    let mut out = String::new();
+    match markup {
+        Markup::Terminal => out.push_str(
+            "tokensim prefixes: recurring prompt prefixes and what a breakpoint would save\n\n",
+        ),
+        Markup::Markdown => out.push_str(
+            "## tokensim prefixes: recurring prompt prefixes and what a breakpoint would save\n\n",
+        ),
+    }
+    out.push_str(&format!(
+        "  {} records, {} without segments (not analysed), over {:.1} days; savings scaled to 30 days\n\n",
+        p.records, p.records_without_segments, p.span_days
+    ));
+    let table = Table {
+        headers: vec![
+            "workload",
+            "scope",
+            "prefix",
+            "tokens",
+            "calls/day",
+            "mean gap s",
+            "cached",
+            "5m $/month",
+            "1h $/month",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: p
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.workload.clone(),
+                    r.scope.clone(),
+                    r.roles.clone(),
+                    r.tokens.to_string(),
+                    format!("{:.1}", r.requests_per_day),
+                    format!("{:.1}", r.mean_gap_s),
+                    if r.cached_today {
+                        "yes".into()
+                    } else if r.below_minimum {
+                        "below min".into()
+                    } else {
+                        "no".into()
+                    },
+                    r.saving_5m_per_month.to_string(),
+                    r.saving_1h_per_month.to_string(),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
+    table.render(markup, &mut out);
+    if !p.findings.is_empty() {
+        out.push_str(if markup == Markup::Markdown {
+            "\n### Findings\n\n"
+        } else {
+            "\nFindings\n"
+        });
+        for f in &p.findings {
+            out.push_str(&format!("  - [{}] {}: {}\n", f.kind, f.workload, f.detail));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
