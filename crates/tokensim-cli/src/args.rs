@@ -26,6 +26,7 @@ pub enum Command {
     /// Every record is priced from its recorded usage (cache reads and writes, batch, residency,
     /// fast mode, web search) with the price row in force at its timestamp. The naive reference
     /// prices the same calls on the most expensive model in the corpus, real time, no caching.
+    /// Each `--scenario` is evaluated on every record in the same pass and compared with both.
     #[command(
         after_help = "Examples:\n  tokensim replay --corpus corpora/demo.jsonl.zst\n  tokensim replay --corpus corpora/demo.jsonl.zst --scenario scenarios/*.toml\n  tokensim replay --corpus a.jsonl b.jsonl.zst --format json --output report.json\n  tokensim replay --corpus logs.jsonl --quarantine rejected.jsonl --prices our-contract.toml"
     )]
