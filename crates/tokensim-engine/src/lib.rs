@@ -10,7 +10,6 @@ mod summary;
 mod tally;
 
 pub use prefixes::analyze_prefixes;
-pub use replay::new_cost_histogram;
 pub use replay::{
     replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,
 };

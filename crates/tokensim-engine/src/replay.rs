@@ -17,10 +17,10 @@ use tokensim_strategy::cache::{Lookup, ScopeCache};
 use tokensim_strategy::levers::{plan, AutoPlan, Counterfactual, ReuseStats};
 use tokensim_strategy::scenario::Scenario;
 
-use crate::tally::{add_record_tokens, Key, ScenarioTally, Tally, Workload};
+use crate::tally::{Key, ScenarioTally, Tally, Workload, MAX_SIZE_CLASSES};
 
 /// The histogram of cost per call: micro-USD from 1 to $100,000, 3 significant digits.
-pub fn new_cost_histogram() -> Histogram<u64> {
+pub(crate) fn new_cost_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 100_000_000_000, 3).expect("valid histogram bounds")
 }
 
@@ -95,22 +95,8 @@ pub enum ReplayError {
     },
 }
 
-/// Per-file counts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FileStats {
-    /// The path as given.
-    pub path: String,
-    /// BLAKE3 of the file's decompressed bytes, hex.
-    pub blake3: String,
-    /// Whether a `tokensim.corpus/1` header line was present.
-    pub header: bool,
-    /// Records read (non-blank, non-header lines).
-    pub records: u64,
-    /// Of which priced.
-    pub priced: u64,
-    /// Of which quarantined.
-    pub quarantined: u64,
-}
+/// Per-file counts: the report's own type, filled in by the pass.
+pub type FileStats = tokensim_report::FileSection;
 
 /// Corpus-wide counts. `records_read == priced + quarantined` always holds (asserted).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -481,6 +467,11 @@ fn pass(
     sorted_mode: bool,
 ) -> Result<Option<ReplayOutcome>, ReplayError> {
     let thresholds = catalog.band_thresholds();
+    assert!(
+        thresholds.len() < MAX_SIZE_CLASSES,
+        "{} band thresholds: raise MAX_SIZE_CLASSES",
+        thresholds.len()
+    );
     let reader = ChunkReader::new(&cfg.corpus)?;
     let total_bytes = reader.total_bytes();
     let progress = reader.progress();
@@ -586,9 +577,7 @@ fn pass(
                 ..k
             };
             for (k, t) in res.rows {
-                *rows
-                    .entry(global(k))
-                    .or_insert_with(|| Tally::new(thresholds.len() + 1)) += &t;
+                *rows.entry(global(k)).or_default() += &t;
             }
             for ((s, k), t) in res.scenario_rows {
                 *scenario_rows.entry((s, global(k))).or_default() += &t;
@@ -816,9 +805,7 @@ fn process_chunk(
                     model,
                     day,
                 };
-                *res.rows
-                    .entry(key)
-                    .or_insert_with(|| Tally::new(thresholds.len() + 1)) += &tally;
+                *res.rows.entry(key).or_default() += &tally;
             }
             Err(e) => {
                 let field = match e {
@@ -866,21 +853,20 @@ fn price_record(
         fast: r.speed == Speed::Fast,
     };
     let cost = catalog.price(model, &tokens, &terms)?;
-    let mut t = Tally::new(thresholds.len() + 1);
-    t.requests = 1;
-    t.batch_requests = u64::from(terms.batch);
-    t.tokens = tokens;
-    t.cost = cost;
+    let mut t = Tally {
+        requests: 1,
+        batch_requests: u64::from(terms.batch),
+        tokens,
+        cost,
+        ..Tally::default()
+    };
     let class = size_class(tokens.total_input(), thresholds);
-    add_record_tokens(
-        &mut t.reference[class],
-        &Tokens {
-            input: tokens.total_input(),
-            output: tokens.output,
-            web_search_requests: tokens.web_search_requests,
-            ..Tokens::default()
-        },
-    );
+    t.reference[class] += Tokens {
+        input: tokens.total_input(),
+        output: tokens.output,
+        web_search_requests: tokens.web_search_requests,
+        ..Tokens::default()
+    };
     Ok(t)
 }
 

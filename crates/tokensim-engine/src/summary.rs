@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use tokensim_pricing::{Catalog, Cost, PicoUsd, Tokens};
 use tokensim_report::{
-    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection, FileSection,
-    ReferenceSection, Report, RoundingSection, Row, ScenarioReport, ScenarioRow, TokenCounts,
+    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection,
+    ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow,
     ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
 use tokensim_strategy::scenario::Scenario;
@@ -30,13 +30,7 @@ impl Acc {
     fn add(&mut self, t: &Tally, reference: PicoUsd) {
         self.requests += t.requests;
         self.batch_requests += t.batch_requests;
-        let (a, b) = (&mut self.tokens, &t.tokens);
-        a.input += b.input;
-        a.cache_write_5m += b.cache_write_5m;
-        a.cache_write_1h += b.cache_write_1h;
-        a.cache_read += b.cache_read;
-        a.output += b.output;
-        a.web_search_requests += b.web_search_requests;
+        self.tokens += t.tokens;
         self.cost += t.cost;
         self.reference += reference;
     }
@@ -47,14 +41,7 @@ impl Acc {
         Row {
             requests: self.requests,
             batch_requests: self.batch_requests,
-            tokens: TokenCounts {
-                input: self.tokens.input,
-                cache_write_5m: self.tokens.cache_write_5m,
-                cache_write_1h: self.tokens.cache_write_1h,
-                cache_read: self.tokens.cache_read,
-                output: self.tokens.output,
-                web_search_requests: self.tokens.web_search_requests,
-            },
+            tokens: self.tokens,
             recorded: CostBreakdown {
                 input: Usd(c.input),
                 cache_write_5m: Usd(c.cache_write_5m),
@@ -68,6 +55,17 @@ impl Acc {
             saving_vs_reference: Usd(self.reference - total),
             ..Row::default()
         }
+    }
+}
+
+/// A workload's row key. A missing part reads "unattributed" in every rendering, JSON included.
+fn workload_key(w: &Workload) -> RowKey {
+    let part = |p: &Option<String>| Some(p.clone().unwrap_or_else(|| UNATTRIBUTED.to_string()));
+    RowKey {
+        team: part(&w.team),
+        app: part(&w.app),
+        feature: part(&w.feature),
+        ..RowKey::default()
     }
 }
 
@@ -93,7 +91,7 @@ fn by_cost_desc(rows: &mut [Row]) {
         b.recorded
             .total
             .cmp(&a.recorded.total)
-            .then_with(|| a.label().cmp(&b.label()))
+            .then_with(|| a.key.label().cmp(&b.key.label()))
     });
 }
 
@@ -153,7 +151,7 @@ fn by_saving_desc(rows: &mut [ScenarioRow]) {
     rows.sort_by(|a, b| {
         b.saving_vs_recorded
             .cmp(&a.saving_vs_recorded)
-            .then_with(|| a.label().cmp(&b.label()))
+            .then_with(|| a.key.label().cmp(&b.key.label()))
     });
 }
 
@@ -202,12 +200,8 @@ fn scenario_report(
         .iter()
         .map(|(w, a)| {
             let b = &base.workloads[w];
-            let part =
-                |p: &Option<String>| Some(p.clone().unwrap_or_else(|| UNATTRIBUTED.to_string()));
             ScenarioRow {
-                team: part(&w.team),
-                app: part(&w.app),
-                feature: part(&w.feature),
+                key: workload_key(w),
                 ..a.row(Some((b.cost.total(), b.reference)), hist(w))
             }
         })
@@ -216,7 +210,10 @@ fn scenario_report(
     let mut by_model: Vec<ScenarioRow> = models
         .iter()
         .map(|(m, a)| ScenarioRow {
-            model: Some(m.clone()),
+            key: RowKey {
+                model: Some(m.clone()),
+                ..RowKey::default()
+            },
             ..a.row(None, None)
         })
         .collect();
@@ -224,14 +221,17 @@ fn scenario_report(
         b.cost
             .total
             .cmp(&a.cost.total)
-            .then_with(|| a.label().cmp(&b.label()))
+            .then_with(|| a.key.label().cmp(&b.key.label()))
     });
     let by_day: Vec<ScenarioRow> = days
         .iter()
         .map(|(d, a)| {
             let b = &base.days[d];
             ScenarioRow {
-                day: Some(d.to_string()),
+                key: RowKey {
+                    day: Some(d.to_string()),
+                    ..RowKey::default()
+                },
                 ..a.row(Some((b.cost.total(), b.reference)), None)
             }
         })
@@ -303,29 +303,28 @@ pub fn summarize(
     }
     let mut by_workload: Vec<Row> = workloads
         .iter()
-        .map(|(w, a)| {
-            // A missing part reads "unattributed" in every rendering, JSON included.
-            let part =
-                |p: &Option<String>| Some(p.clone().unwrap_or_else(|| UNATTRIBUTED.to_string()));
-            Row {
-                team: part(&w.team),
-                app: part(&w.app),
-                feature: part(&w.feature),
-                ..a.row()
-            }
+        .map(|(w, a)| Row {
+            key: workload_key(w),
+            ..a.row()
         })
         .collect();
     let mut by_model: Vec<Row> = models
         .iter()
         .map(|(m, a)| Row {
-            model: Some(m.clone()),
+            key: RowKey {
+                model: Some(m.clone()),
+                ..RowKey::default()
+            },
             ..a.row()
         })
         .collect();
     let by_day: Vec<Row> = days
         .iter()
         .map(|(d, a)| Row {
-            day: Some(d.to_string()),
+            key: RowKey {
+                day: Some(d.to_string()),
+                ..RowKey::default()
+            },
             ..a.row()
         })
         .collect();
@@ -362,18 +361,7 @@ pub fn summarize(
         schema: REPORT_SCHEMA.into(),
         tool: ToolSection { name: "tokensim".into(), version: tool_version.into() },
         corpus: CorpusSection {
-            files: s
-                .files
-                .iter()
-                .map(|f| FileSection {
-                    path: f.path.clone(),
-                    blake3: f.blake3.clone(),
-                    header: f.header,
-                    records: f.records,
-                    priced: f.priced,
-                    quarantined: f.quarantined,
-                })
-                .collect(),
+            files: s.files.clone(),
             records_read: s.records_read,
             priced: s.priced,
             quarantined: s.quarantined,

@@ -17,19 +17,6 @@ pub struct Workload {
     pub feature: Option<String>,
 }
 
-impl Workload {
-    /// `team/app/feature` with "unattributed" for missing parts.
-    pub fn label(&self) -> String {
-        let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "unattributed".to_string());
-        format!(
-            "{}/{}/{}",
-            part(&self.team),
-            part(&self.app),
-            part(&self.feature)
-        )
-    }
-}
-
 /// The aggregation key: one row per (workload, model, day).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
@@ -66,42 +53,25 @@ pub struct Tally {
     pub tokens: Tokens,
     /// Cost by component, as recorded.
     pub cost: Cost,
-    /// Reference sums by size class (index `i`: total input in `(threshold[i-1], threshold[i]]`).
-    pub reference: Vec<RefSums>,
+    /// Reference sums by size class (index `i`: total input in `(threshold[i-1], threshold[i]]`);
+    /// classes beyond the catalog's stay zero. A fixed array, so a tally never allocates and
+    /// every tally adds to every other whatever it was created from.
+    pub reference: [RefSums; MAX_SIZE_CLASSES],
 }
 
-impl Tally {
-    pub(crate) fn new(classes: usize) -> Tally {
-        Tally {
-            reference: vec![Tokens::default(); classes],
-            ..Tally::default()
-        }
-    }
-}
-
-fn add_tokens(a: &mut Tokens, b: &Tokens) {
-    a.input += b.input;
-    a.cache_write_5m += b.cache_write_5m;
-    a.cache_write_1h += b.cache_write_1h;
-    a.cache_read += b.cache_read;
-    a.output += b.output;
-    a.web_search_requests += b.web_search_requests;
-}
+/// The most size classes the reference keeps (the catalog has two band thresholds, so three).
+pub const MAX_SIZE_CLASSES: usize = 4;
 
 impl AddAssign<&Tally> for Tally {
     fn add_assign(&mut self, o: &Tally) {
         self.requests += o.requests;
         self.batch_requests += o.batch_requests;
-        add_tokens(&mut self.tokens, &o.tokens);
+        self.tokens += o.tokens;
         self.cost += o.cost;
         for (a, b) in self.reference.iter_mut().zip(&o.reference) {
-            add_tokens(a, b);
+            *a += *b;
         }
     }
-}
-
-pub(crate) fn add_record_tokens(t: &mut Tokens, b: &Tokens) {
-    add_tokens(t, b);
 }
 
 /// How many calls each lever decision touched, per (scenario, workload, model, day): the

@@ -1,7 +1,7 @@
 //! The price catalog: a TOML data file (`data/catalog.toml`, embedded at build time) plus an
 //! optional overlay of negotiated terms, resolved into exact per-day rate tables.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Deserialize;
 use tokensim_corpus::Day;
@@ -615,11 +615,6 @@ impl Catalog {
         &self.models[id.0 as usize]
     }
 
-    /// Every id a log may carry, with the model it resolves to, sorted.
-    pub fn known_ids(&self) -> BTreeMap<&str, ModelId> {
-        self.index.iter().map(|(k, v)| (k.as_str(), *v)).collect()
-    }
-
     /// Resolves a model id as written in a log: an exact id or alias; then the same after
     /// normalizing provider forms (`anthropic/…`, `anthropic.…-v1:0`, `…@20250929`, a `[1m]`
     /// suffix, upper case); then a dated snapshot `<known id>-YYYYMMDD` of a known id.
@@ -771,8 +766,8 @@ impl Catalog {
     }
 }
 
-/// Token counts by price component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Token counts by price component. Also the report's token columns (serialized as is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tokens {
     /// Uncached input.
     pub input: u64,
@@ -786,6 +781,17 @@ pub struct Tokens {
     pub output: u64,
     /// Web search requests.
     pub web_search_requests: u64,
+}
+
+impl std::ops::AddAssign for Tokens {
+    fn add_assign(&mut self, o: Tokens) {
+        self.input += o.input;
+        self.cache_write_5m += o.cache_write_5m;
+        self.cache_write_1h += o.cache_write_1h;
+        self.cache_read += o.cache_read;
+        self.output += o.output;
+        self.web_search_requests += o.web_search_requests;
+    }
 }
 
 impl Tokens {

@@ -7,7 +7,8 @@ mod render;
 pub use model::{
     CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
     FileSection, PrefixFinding, PrefixReport, PrefixRow, ReferenceSection, Report, RoundingSection,
-    Row, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    Row, RowKey, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd, REPORT_SCHEMA,
+    UNATTRIBUTED,
 };
 pub use render::{apportion_cents, compact, render, render_prefixes, Markup};
 

@@ -59,22 +59,8 @@ impl fmt::Display for Usd {
     }
 }
 
-/// Token counts by price component.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct TokenCounts {
-    /// Uncached input.
-    pub input: u64,
-    /// 5-minute cache writes.
-    pub cache_write_5m: u64,
-    /// 1-hour cache writes.
-    pub cache_write_1h: u64,
-    /// Cache reads.
-    pub cache_read: u64,
-    /// Output.
-    pub output: u64,
-    /// Web search requests.
-    pub web_search_requests: u64,
-}
+/// Token counts by price component: the pricing crate's own type, serialized as is.
+pub type TokenCounts = tokensim_pricing::Tokens;
 
 /// Cost by component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -95,9 +81,10 @@ pub struct CostBreakdown {
     pub total: Usd,
 }
 
-/// One row: a group of calls with what they cost as recorded and on the naive reference.
+/// What a row groups by: a workload (team, app, feature), a model, a day, or nothing (totals).
+/// Flattened into its row, so the JSON fields stand beside the row's numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Row {
+pub struct RowKey {
     /// `team` (workload rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub team: Option<String>,
@@ -107,28 +94,16 @@ pub struct Row {
     /// `feature` (workload rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub feature: Option<String>,
-    /// Canonical model id (model rows).
+    /// Canonical model id (model rows; in a scenario, the model that would serve the calls).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub model: Option<String>,
     /// UTC day, `YYYY-MM-DD` (day rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub day: Option<String>,
-    /// Calls.
-    pub requests: u64,
-    /// Of which through the Batch API.
-    pub batch_requests: u64,
-    /// Tokens as recorded.
-    pub tokens: TokenCounts,
-    /// Cost as recorded.
-    pub recorded: CostBreakdown,
-    /// Cost of the same calls on the naive reference.
-    pub reference: Usd,
-    /// `reference - recorded`: what the organization saves against the naive reference.
-    pub saving_vs_reference: Usd,
 }
 
-impl Row {
-    /// The row's label: `team/app/feature`, the model or the day.
+impl RowKey {
+    /// The row's label: `team/app/feature`, the model or the day, or `total`.
     pub fn label(&self) -> String {
         if let Some(m) = &self.model {
             return m.clone();
@@ -148,6 +123,26 @@ impl Row {
             part(&self.feature)
         )
     }
+}
+
+/// One row: a group of calls with what they cost as recorded and on the naive reference.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Row {
+    /// What the row groups by.
+    #[serde(flatten)]
+    pub key: RowKey,
+    /// Calls.
+    pub requests: u64,
+    /// Of which through the Batch API.
+    pub batch_requests: u64,
+    /// Tokens as recorded.
+    pub tokens: TokenCounts,
+    /// Cost as recorded.
+    pub recorded: CostBreakdown,
+    /// Cost of the same calls on the naive reference.
+    pub reference: Usd,
+    /// `reference - recorded`: what the organization saves against the naive reference.
+    pub saving_vs_reference: Usd,
 }
 
 /// The label of a missing workload part.
@@ -324,21 +319,9 @@ impl std::ops::AddAssign<&Decisions> for Decisions {
 /// One row of a scenario: the same calls as recorded and as the scenario would have had them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ScenarioRow {
-    /// `team` (workload rows).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub team: Option<String>,
-    /// `app` (workload rows).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub app: Option<String>,
-    /// `feature` (workload rows).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub feature: Option<String>,
-    /// The model that would serve the calls (model rows).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub model: Option<String>,
-    /// UTC day (day rows).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub day: Option<String>,
+    /// What the row groups by.
+    #[serde(flatten)]
+    pub key: RowKey,
     /// Calls.
     pub requests: u64,
     /// Of which through the Batch API in the scenario.
@@ -361,21 +344,6 @@ pub struct ScenarioRow {
     /// Cost per call (workload and total rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cost_per_request: Option<CostPercentiles>,
-}
-
-impl ScenarioRow {
-    /// The row's label, as for [`Row::label`].
-    pub fn label(&self) -> String {
-        Row {
-            team: self.team.clone(),
-            app: self.app.clone(),
-            feature: self.feature.clone(),
-            model: self.model.clone(),
-            day: self.day.clone(),
-            ..Row::default()
-        }
-        .label()
-    }
 }
 
 /// One scenario's results.

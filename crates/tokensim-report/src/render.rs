@@ -168,7 +168,7 @@ fn cost_table(first: &'static str, rows: &[Row], total: &Row) -> Table {
     );
     let cells = |r: &Row, rec: i128, refc: i128| {
         vec![
-            r.label(),
+            r.key.label(),
             r.requests.to_string(),
             compact(r.tokens.input),
             compact(r.tokens.cache_write_5m + r.tokens.cache_write_1h),
@@ -302,41 +302,25 @@ pub fn render(report: &Report, markup: Markup) -> String {
     summary.render(markup, &mut out);
     h(&mut out, "Recorded cost by component");
     let r = &t.recorded;
+    let components = [
+        ("input (uncached)", t.tokens.input, r.input),
+        ("cache write 5m", t.tokens.cache_write_5m, r.cache_write_5m),
+        ("cache write 1h", t.tokens.cache_write_1h, r.cache_write_1h),
+        ("cache read", t.tokens.cache_read, r.cache_read),
+        ("output", t.tokens.output, r.output),
+        (
+            "web search (requests)",
+            t.tokens.web_search_requests,
+            r.web_search,
+        ),
+    ];
     let comp = Table {
         headers: vec!["component", "tokens", "cost"],
         align: vec![Align::Left, Align::Right, Align::Right],
-        rows: vec![
-            vec![
-                "input (uncached)".into(),
-                t.tokens.input.to_string(),
-                r.input.to_string(),
-            ],
-            vec![
-                "cache write 5m".into(),
-                t.tokens.cache_write_5m.to_string(),
-                r.cache_write_5m.to_string(),
-            ],
-            vec![
-                "cache write 1h".into(),
-                t.tokens.cache_write_1h.to_string(),
-                r.cache_write_1h.to_string(),
-            ],
-            vec![
-                "cache read".into(),
-                t.tokens.cache_read.to_string(),
-                r.cache_read.to_string(),
-            ],
-            vec![
-                "output".into(),
-                t.tokens.output.to_string(),
-                r.output.to_string(),
-            ],
-            vec![
-                "web search (requests)".into(),
-                t.tokens.web_search_requests.to_string(),
-                r.web_search.to_string(),
-            ],
-        ],
+        rows: components
+            .iter()
+            .map(|(name, n, c)| vec![name.to_string(), n.to_string(), c.to_string()])
+            .collect(),
         total: None,
     };
     // Components are rounded one by one here; the total above is the exact sum rounded once.
@@ -471,7 +455,7 @@ fn scenario_table(s: &ScenarioReport) -> Table {
         apportion_cents(&rows.iter().map(|r| r.cost.total.0).collect::<Vec<_>>());
     let cells = |r: &crate::model::ScenarioRow, rec: i128, cost: i128| {
         vec![
-            r.label(),
+            r.key.label(),
             r.requests.to_string(),
             format_cents(rec),
             format_cents(cost),

@@ -248,9 +248,9 @@ fn speed(c: &mut Cursor<'_>) -> R<Option<RawSpeed>> {
     })
 }
 
-fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
-    let (mut input, mut output, mut creation, mut read) = (None, None, None, None);
-    let mut u = RawUsage {
+/// A usage with every count zero: the starting point that the scanner fills in.
+fn empty_usage<'a>() -> RawUsage<'a> {
+    RawUsage {
         input_tokens: Count(0),
         output_tokens: Count(0),
         cache_creation_input_tokens: Count(0),
@@ -260,7 +260,21 @@ fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
         service_tier: None,
         inference_geo: None,
         speed: None,
-    };
+    }
+}
+
+/// `"5m"` or `"1h"`; anything else is for the serde path to report.
+fn ttl(v: &str) -> R<CacheTtl> {
+    match v {
+        "5m" => Some(CacheTtl::FiveMinutes),
+        "1h" => Some(CacheTtl::OneHour),
+        _ => None,
+    }
+}
+
+fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
+    let (mut input, mut output, mut creation, mut read) = (None, None, None, None);
+    let mut u = empty_usage();
     c.object(|c, k| {
         match k {
             "input_tokens" => input = Some(c.count()?),
@@ -335,28 +349,18 @@ fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
             "cache_control" => {
                 cc = CacheControl(match c.peek()? {
                     b'n' => c.null().then_some(None)?,
-                    b'"' => Some(match c.str()? {
-                        "5m" => CacheTtl::FiveMinutes,
-                        "1h" => CacheTtl::OneHour,
-                        _ => return None,
-                    }),
+                    b'"' => Some(ttl(c.str()?)?),
                     b'{' => {
-                        let (mut kind, mut ttl) = (None, CacheTtl::FiveMinutes);
+                        let (mut kind, mut t) = (None, CacheTtl::FiveMinutes);
                         c.object(|c, k| {
                             match k {
                                 "type" => kind = Some(c.str()?),
-                                "ttl" => {
-                                    ttl = match c.str()? {
-                                        "5m" => CacheTtl::FiveMinutes,
-                                        "1h" => CacheTtl::OneHour,
-                                        _ => return None,
-                                    }
-                                }
+                                "ttl" => t = ttl(c.str()?)?,
                                 _ => c.skip(0)?,
                             }
                             Some(())
                         })?;
-                        (kind? == "ephemeral").then_some(Some(ttl))?
+                        (kind? == "ephemeral").then_some(Some(t))?
                     }
                     _ => return None,
                 })
@@ -384,17 +388,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
     let mut r = RawRecord {
         ts: s(""),
         model: s(""),
-        usage: RawUsage {
-            input_tokens: Count(0),
-            output_tokens: Count(0),
-            cache_creation_input_tokens: Count(0),
-            cache_read_input_tokens: Count(0),
-            cache_creation: None,
-            server_tool_use: None,
-            service_tier: None,
-            inference_geo: None,
-            speed: None,
-        },
+        usage: empty_usage(),
         id: None,
         workspace: None,
         team: None,

@@ -93,7 +93,7 @@ proptest! {
         let mut merged: BTreeMap<(Workload, ModelId, tokensim_corpus::Day), Tally> = BTreeMap::new();
         for shard in shards.into_iter().filter(|s| !s.is_empty()) {
             for (k, t) in named(&run_files(&[shard], &catalog)) {
-                *merged.entry(k).or_insert_with(|| Tally::new(t.reference.len())) += &t;
+                *merged.entry(k).or_default() += &t;
             }
         }
         prop_assert_eq!(merged, one);
@@ -103,8 +103,7 @@ proptest! {
     #[test]
     fn tallies_add_associatively(xs in prop::collection::vec((0u64..1_000_000, 0i128..1_000_000_000_000), 3)) {
         let make = |(n, c): (u64, i128)| {
-            let mut t = Tally::new(3);
-            t.requests = n;
+            let mut t = Tally { requests: n, ..Tally::default() };
             t.tokens.input = n * 7;
             t.cost.input = PicoUsd(c);
             t.reference[1].output = n;
