@@ -163,6 +163,86 @@ fn every_shipped_scenario_runs_on_the_demo_corpus_and_reconciles() {
     );
 }
 
+/// `optimal` against `auto` on a family reused every 30 minutes: `auto` needs two calls of
+/// history before a 1-hour write pays, `optimal` writes 1 hour on the first call. Sonnet 4.5: input
+/// $3, 1-hour write $6, read $0.30, output $15 per MTok; a 2,000-token system prompt and a
+/// 100-token question per call, 10 output tokens.
+#[test]
+fn optimal_writes_one_hour_from_the_first_call_where_auto_must_learn() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.jsonl");
+    let mut f = std::fs::File::create(&p).unwrap();
+    for i in 0..4 {
+        writeln!(
+            f,
+            r#"{{"ts":"2026-10-01T{:02}:{:02}:00Z","model":"claude-sonnet-4-5","team":"t","usage":{{"input_tokens":2100,"output_tokens":10,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}},"prompt":{{"segments":[{{"role":"system","hash":"s","tokens":2000}},{{"role":"user","hash":"u{i}","tokens":100}}]}}}}"#,
+            9 + i / 2,
+            30 * (i % 2)
+        )
+        .unwrap();
+    }
+    drop(f);
+    let s = vec![
+        "scenarios/cache-auto.toml".to_string(),
+        "scenarios/cache-optimal.toml".to_string(),
+    ];
+    let r = report(&[p.to_str().unwrap()], &s, &[]);
+    let cost = |i: usize| r["scenarios"][i]["totals"]["cost"]["total"].clone();
+    // auto: none, none (1h pays from the third call on: 0.1 x 2 + 2 x 1 < 3), 1h write, read:
+    // 2 x 2000 x $3 + 2000 x $6 + 2000 x $0.30 + 400 x $3 + 40 x $15 = $0.0264.
+    assert_eq!(cost(0), "0.026400000000");
+    // optimal: 1h write, then three reads: 2000 x $6 + 6000 x $0.30 + 400 x $3 + 40 x $15.
+    assert_eq!(cost(1), "0.015600000000");
+    let h = &r["cache_headroom"][0];
+    assert_eq!(h["auto"], "cache-auto");
+    assert_eq!(h["optimal"], "cache-optimal");
+    assert_eq!(h["totals"]["headroom"], "0.010800000000");
+    assert_eq!(h["by_workload"][0]["team"], "t");
+    assert_eq!(h["by_workload"][0]["headroom"], "0.010800000000");
+}
+
+/// On the demo, `optimal` is never worse than `auto` on any workload (auto's adaptive choice is
+/// one of its candidates), and the headroom rows add up.
+#[test]
+fn cache_headroom_is_never_negative_and_reconciles_on_the_demo() {
+    let s = vec![
+        "scenarios/cache-auto.toml".to_string(),
+        "scenarios/cache-optimal.toml".to_string(),
+        "scenarios/all-levers.toml".to_string(),
+    ];
+    let r = report(&[DEMO], &s, &[]);
+    let hs = r["cache_headroom"].as_array().unwrap();
+    assert_eq!(
+        hs.len(),
+        1,
+        "all-levers differs in more than its cache policy"
+    );
+    let h = &hs[0];
+    let t = &h["totals"];
+    assert_eq!(
+        pico(&t["headroom"]),
+        pico(&t["auto_cost"]) - pico(&t["optimal_cost"])
+    );
+    assert_eq!(t["auto_cost"], r["scenarios"][0]["totals"]["cost"]["total"]);
+    assert_eq!(
+        t["optimal_cost"],
+        r["scenarios"][1]["totals"]["cost"]["total"]
+    );
+    let rows = h["by_workload"].as_array().unwrap();
+    assert_eq!(rows.len(), 9);
+    let mut sum = 0;
+    for w in rows {
+        let x = pico(&w["headroom"]);
+        assert!(x >= 0, "{w}");
+        sum += x;
+    }
+    assert_eq!(sum, pico(&t["headroom"]));
+    assert!(
+        pico(&t["headroom"]) > 0,
+        "auto leaves something on the demo"
+    );
+}
+
 #[test]
 fn thread_count_never_changes_a_scenario_report() {
     let mut args = vec!["replay", "--corpus", DEMO, "--format", "json", "--scenario"];
@@ -250,6 +330,7 @@ fn an_out_of_order_corpus_is_sorted_and_says_so() {
     let s = vec![
         "scenarios/cache-replay.toml".to_string(),
         "scenarios/all-levers.toml".to_string(),
+        "scenarios/cache-optimal.toml".to_string(),
     ];
     let reversed = report(&[p.to_str().unwrap()], &s, &["--threads", "1"]);
     assert_eq!(reversed["sorted_mode"], true);
@@ -296,7 +377,7 @@ fn moving_interactive_calls_to_batch_is_an_error_unless_allowed() {
 fn scenario_errors_name_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.toml");
-    std::fs::write(&p, "name = \"bad\"\n\n[cache]\npolicy = \"optimal\"\n").unwrap();
+    std::fs::write(&p, "name = \"bad\"\n\n[cache]\npolicy = \"belady\"\n").unwrap();
     let err = fails(&[
         "replay",
         "--corpus",
@@ -307,7 +388,7 @@ fn scenario_errors_name_the_file_and_line() {
     assert_eq!(
         err,
         format!(
-            "error: {}:4: cache.policy: unknown policy \"optimal\"; valid: recorded, off, replay, auto\n",
+            "error: {}:4: cache.policy: unknown policy \"belady\"; valid: recorded, off, replay, auto, optimal\n",
             p.display()
         )
     );

@@ -71,6 +71,17 @@ impl Sink for CliSink {
         }
     }
 
+    fn pass_started(&mut self, survey: bool) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(0);
+            bar.set_prefix(if survey {
+                "surveying (optimal cache policy, pass 1 of 2)"
+            } else {
+                "replaying"
+            });
+        }
+    }
+
     fn restart(&mut self) {
         // The engine replays the corpus again in sorted mode: start the quarantine file over.
         if let Some((_, w)) = &mut self.quarantine {
@@ -168,11 +179,13 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
         .sum();
     let show_bar = !a.no_progress && io::stderr().is_terminal() && total >= PROGRESS_MIN_BYTES;
     let bar = show_bar.then(|| {
-        let bar = ProgressBar::new(total);
+        let bar = ProgressBar::new(total).with_prefix("replaying");
         bar.set_style(
-            ProgressStyle::with_template("{spinner} replaying [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {prefix} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar
     });

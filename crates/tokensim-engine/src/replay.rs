@@ -14,8 +14,8 @@ use tokensim_corpus::{
 use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Lookup, ScopeCache};
-use tokensim_strategy::levers::{plan, AutoPlan, Counterfactual, ReuseStats};
-use tokensim_strategy::scenario::Scenario;
+use tokensim_strategy::levers::{plan, AutoPlan, Counterfactual, ReuseStats, OPTIMAL_CHOICES};
+use tokensim_strategy::scenario::{CachePolicy, Scenario};
 
 use crate::tally::{Key, ScenarioTally, Tally, Workload, MAX_SIZE_CLASSES};
 
@@ -63,7 +63,23 @@ pub trait Sink {
     /// The corpus is out of time order inside a cache scope: the pass starts again in sorted
     /// mode, so everything reported so far (progress, quarantined lines) will be reported again.
     fn restart(&mut self) {}
+    /// A pass over the corpus starts: `survey` is the first of two passes, made because a
+    /// scenario uses the `optimal` cache policy (it reports progress only).
+    fn pass_started(&mut self, _survey: bool) {}
 }
+
+/// Forwards progress only: the survey pass quarantines nothing, the pass after it does.
+struct ProgressOnly<'a>(&'a mut (dyn Sink + Send));
+
+impl Sink for ProgressOnly<'_> {
+    fn progress(&mut self, done: u64, total: u64) {
+        self.0.progress(done, total);
+    }
+}
+
+/// The `optimal` policy's choice per (scope, unit): an index into [`OPTIMAL_CHOICES`], or one
+/// past its end for `auto`'s adaptive choice.
+type Choices = HashMap<(Scope, u64), u8>;
 
 /// Why a replay stopped.
 #[derive(Debug, thiserror::Error)]
@@ -205,40 +221,74 @@ fn run(
     sink: &mut (dyn Sink + Send),
     reference_flag: Option<ModelId>,
 ) -> Result<ReplayOutcome, ReplayError> {
-    match pass(cfg, catalog, sink, reference_flag, false)? {
-        Some(outcome) => Ok(outcome),
+    let mut sorted_mode = false;
+    let survey = cfg.scenarios.iter().any(|s| {
+        s.cache
+            .as_ref()
+            .is_some_and(|c| c.policy == CachePolicy::Optimal)
+    });
+    let mut choices = Choices::new();
+    if survey {
+        // The `optimal` policy needs the future: a first pass evaluates every static choice per
+        // unit, the second replays each unit with its cheapest (docs/caching.md).
+        sink.pass_started(true);
+        let mut quiet = ProgressOnly(sink);
+        choices = match pass(
+            cfg,
+            catalog,
+            &mut quiet,
+            reference_flag,
+            false,
+            Mode::Survey,
+        )? {
+            Some((_, c)) => c,
+            None => {
+                sorted_mode = true;
+                quiet.0.restart();
+                pass(cfg, catalog, &mut quiet, reference_flag, true, Mode::Survey)?
+                    .expect("sorted mode never restarts")
+                    .1
+            }
+        };
+        sink.pass_started(false);
+    }
+    let mode = Mode::Replay(&choices);
+    match pass(cfg, catalog, sink, reference_flag, sorted_mode, mode)? {
+        Some((outcome, _)) => Ok(outcome),
         None => {
             // A scope went back in time: replay the whole corpus again, this time holding every
             // re-simulated call until the end and sorting each scope (documented in
             // docs/scenarios.md: costs a second read and memory for those calls).
             sink.restart();
-            Ok(
-                pass(cfg, catalog, sink, reference_flag, true)?
-                    .expect("sorted mode never restarts"),
-            )
+            Ok(pass(cfg, catalog, sink, reference_flag, true, mode)?
+                .expect("sorted mode never restarts")
+                .0)
         }
     }
 }
 
-/// One scope's cache and, for the `auto` policy, the reuse statistics that choose its TTLs: per
-/// prefix family (for the stable-prefix breakpoint), per family of conversations (for the
-/// end-of-history breakpoint), and the last call of each live conversation.
+/// What a pass is for.
+#[derive(Clone, Copy)]
+enum Mode<'a> {
+    /// The `optimal` policy's survey: every static choice per unit is simulated and costed.
+    Survey,
+    /// The replay, with the survey's choices (empty when no scenario is `optimal`).
+    Replay(&'a Choices),
+}
+
+/// The `auto` policy's reuse statistics in one scope: per prefix family (for the stable-prefix
+/// breakpoint), per family of conversations (for the end-of-history breakpoint), and the last
+/// call of each live conversation.
 #[derive(Default)]
-struct ScopeState {
-    cache: ScopeCache,
+struct AutoStats {
     families: HashMap<u64, (i64, ReuseStats)>,
     histories: HashMap<u64, ReuseStats>,
     conversations: HashMap<u64, i64>,
 }
 
-impl ScopeState {
+impl AutoStats {
     /// Sets the TTLs of an `auto` call's breakpoints from the statistics so far, then counts it.
-    fn choose_auto(
-        &mut self,
-        plan: &AutoPlan,
-        ts: i64,
-        blocks: &mut [tokensim_strategy::cache::Block],
-    ) {
+    fn choose(&mut self, plan: &AutoPlan, ts: i64, blocks: &mut [tokensim_strategy::cache::Block]) {
         let fam = self
             .families
             .entry(plan.family)
@@ -261,12 +311,7 @@ impl ScopeState {
         if end == Some(Ttl::OneHour) && stable == Some(Ttl::FiveMinutes) {
             stable = Some(Ttl::OneHour);
         }
-        if let Some(i) = plan.stable {
-            blocks[i].breakpoint = stable;
-        }
-        if let Some(i) = plan.end {
-            blocks[i].breakpoint = end;
-        }
+        plan.apply((stable, end), blocks);
     }
 
     /// Forgets what can no longer change a choice: conversations idle for an hour (their next
@@ -279,6 +324,23 @@ impl ScopeState {
     }
 }
 
+/// The `optimal` policy's candidates per unit: the static choices of [`OPTIMAL_CHOICES`], then
+/// `auto`'s own adaptive choice (so that `optimal` never costs more than `auto` on a unit).
+const CANDIDATES: usize = OPTIMAL_CHOICES.len() + 1;
+
+/// One scope's cache, the `auto` policy's statistics, and the `optimal` policy's survey.
+#[derive(Default)]
+struct ScopeState {
+    cache: ScopeCache,
+    auto: AutoStats,
+    /// Survey pass: one cache per candidate, the adaptive candidate's statistics, and each
+    /// unit's cost under every candidate. Units never share an entry, so a unit's cost under a
+    /// candidate does not depend on the other units' choices.
+    survey: Vec<ScopeCache>,
+    survey_auto: AutoStats,
+    unit_costs: HashMap<u64, [PicoUsd; CANDIDATES]>,
+}
+
 /// The state of the cache stage across batches.
 #[derive(Default)]
 struct CacheStage {
@@ -287,6 +349,54 @@ struct CacheStage {
     watermark: HashMap<Scope, Timestamp>,
     /// Calls waiting for their scope's replay.
     queued: HashMap<Scope, Vec<Job>>,
+}
+
+impl ScopeState {
+    /// Survey pass: simulates an `optimal` call under every static choice and adds its cost to
+    /// its unit's.
+    fn survey(
+        &mut self,
+        plan: &AutoPlan,
+        job: &Job,
+        blocks: &[tokensim_strategy::cache::Block],
+        lookup: &Lookup,
+        catalog: &Catalog,
+    ) {
+        if self.survey.is_empty() {
+            self.survey = (0..CANDIDATES).map(|_| ScopeCache::default()).collect();
+        }
+        let costs = self
+            .unit_costs
+            .entry(plan.unit)
+            .or_insert([PicoUsd(0); CANDIDATES]);
+        let mut cf = job.cf.clone();
+        for (i, (cost_i, cache)) in costs.iter_mut().zip(&mut self.survey).enumerate() {
+            let mut b = blocks.to_vec();
+            match OPTIMAL_CHOICES.get(i) {
+                Some(choice) => plan.apply(*choice, &mut b),
+                None => self.survey_auto.choose(plan, job.ts.0, &mut b),
+            }
+            let split = cache.request(&b, lookup);
+            let t = &mut cf.tokens;
+            t.input = split.uncached;
+            t.cache_write_5m = split.write_5m;
+            t.cache_write_1h = split.write_1h;
+            t.cache_read = split.read;
+            let (_, cost) = price_counterfactual(&cf, job.key.day, catalog)
+                .expect("a counterfactual that priced before simulation prices after");
+            *cost_i += cost;
+        }
+    }
+
+    /// The cheapest choice per unit (the first on a tie).
+    fn choices(&self) -> impl Iterator<Item = (u64, u8)> + '_ {
+        self.unit_costs.iter().map(|(unit, costs)| {
+            let best = (0..costs.len())
+                .min_by_key(|&i| (costs[i], i))
+                .expect("there are choices");
+            (*unit, best as u8)
+        })
+    }
 }
 
 impl CacheStage {
@@ -301,6 +411,7 @@ impl CacheStage {
         &mut self,
         catalog: &Catalog,
         streaming: bool,
+        mode: Mode,
     ) -> Option<Vec<(u32, Key, ScenarioTally, PicoUsd)>> {
         let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(self.queued.len());
         let mut queued: Vec<(Scope, Vec<Job>)> = self.queued.drain().collect();
@@ -319,19 +430,34 @@ impl CacheStage {
         }
         let results: Vec<Vec<(u32, Key, ScenarioTally, PicoUsd)>> = work
             .par_iter_mut()
-            .map(|(_, jobs, state)| {
+            .map(|(scope, jobs, state)| {
                 let mut out = Vec::with_capacity(jobs.len());
                 for job in jobs.iter_mut() {
                     let mut blocks = job.cf.simulate.take().expect("queued calls simulate");
-                    if let Some(plan) = &job.cf.auto {
-                        state.choose_auto(plan, job.ts.0, &mut blocks);
-                    }
                     let lookup = Lookup {
                         ts_ns: job.ts.0,
                         readable_delay_ns: job.cf.readable_delay_ns,
                         min_cacheable_tokens: job.min_cacheable_tokens,
                         may_hit: job.cf.may_hit,
                     };
+                    if let Some(plan) = job.cf.auto {
+                        match (plan.hindsight, mode) {
+                            (false, _) => state.auto.choose(&plan, job.ts.0, &mut blocks),
+                            // The survey's own tallies are thrown away: no breakpoints.
+                            (true, Mode::Survey) => {
+                                state.survey(&plan, job, &blocks, &lookup, catalog)
+                            }
+                            (true, Mode::Replay(choices)) => {
+                                let i = choices
+                                    .get(&(scope.clone(), plan.unit))
+                                    .expect("the survey saw every unit the replay sees");
+                                match OPTIMAL_CHOICES.get(usize::from(*i)) {
+                                    Some(choice) => plan.apply(*choice, &mut blocks),
+                                    None => state.auto.choose(&plan, job.ts.0, &mut blocks),
+                                }
+                            }
+                        }
+                    }
                     let split = state.cache.request(&blocks, &lookup);
                     // With the recorded breakpoints on the recorded model, the simulation can be
                     // checked against the log: the replay policy's fidelity.
@@ -364,7 +490,11 @@ impl CacheStage {
                 }
                 if let Some(last) = jobs.last() {
                     state.cache.evict_expired(last.ts.0);
-                    state.forget(last.ts.0);
+                    for c in &mut state.survey {
+                        c.evict_expired(last.ts.0);
+                    }
+                    state.auto.forget(last.ts.0);
+                    state.survey_auto.forget(last.ts.0);
                 }
                 out
             })
@@ -465,7 +595,8 @@ fn pass(
     sink: &mut (dyn Sink + Send),
     reference_flag: Option<ModelId>,
     sorted_mode: bool,
-) -> Result<Option<ReplayOutcome>, ReplayError> {
+    mode: Mode,
+) -> Result<Option<(ReplayOutcome, Choices)>, ReplayError> {
     let thresholds = catalog.band_thresholds();
     assert!(
         thresholds.len() < MAX_SIZE_CLASSES,
@@ -596,7 +727,7 @@ fn pass(
             }
         }
         if !sorted_mode {
-            match cache.drain(catalog, true) {
+            match cache.drain(catalog, true, mode) {
                 None => {
                     // Dropping the receiver stops the reader thread at its next send.
                     drop(rx);
@@ -614,7 +745,7 @@ fn pass(
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
     }
     let done = cache
-        .drain(catalog, false)
+        .drain(catalog, false, mode)
         .expect("a final drain does not check order");
     for (s, key, t, c) in done {
         record_cost(&mut histograms, Some(s), key.workload, c);
@@ -672,7 +803,12 @@ fn pass(
     });
     let mut class_floors = vec![None];
     class_floors.extend(thresholds.iter().map(|&t| Some(t)));
-    Ok(Some(ReplayOutcome {
+    let choices: Choices = cache
+        .states
+        .iter()
+        .flat_map(|(scope, state)| state.choices().map(|(u, c)| ((scope.clone(), u), c)))
+        .collect();
+    let outcome = ReplayOutcome {
         stats,
         rows,
         reference,
@@ -682,7 +818,8 @@ fn pass(
         cost_histograms: histograms,
         workloads: interner.list,
         sorted_mode,
-    }))
+    };
+    Ok(Some((outcome, choices)))
 }
 
 /// `prompt.segments[3].tokens` -> `prompt.segments.tokens`, so the summary groups by field.

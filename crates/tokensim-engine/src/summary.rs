@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use tokensim_pricing::{Catalog, Cost, PicoUsd, Tokens};
 use tokensim_report::{
-    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection,
-    ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow,
-    ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection,
+    HeadroomRow, ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport,
+    ScenarioRow, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
-use tokensim_strategy::scenario::Scenario;
+use tokensim_strategy::scenario::{CachePolicy, Scenario};
 
 use crate::replay::ReplayOutcome;
 use crate::tally::{DecisionCounts, Key, ScenarioTally, Tally, Workload};
@@ -405,6 +405,65 @@ pub fn summarize(
         by_day,
         cost_per_request: percentiles(&baseline_hist),
         sorted_mode: out.sorted_mode,
+        cache_headroom: headroom(scenarios, &scenario_reports),
         scenarios: scenario_reports,
     }
+}
+
+/// Pairs every `optimal` scenario with the `auto` scenarios whose other levers are the same.
+fn headroom(scenarios: &[(Scenario, String)], reports: &[ScenarioReport]) -> Vec<CacheHeadroom> {
+    let policy = |s: &Scenario| s.cache.as_ref().map(|c| c.policy);
+    let same_but_policy = |a: &Scenario, b: &Scenario| {
+        a.route == b.route
+            && a.caps == b.caps
+            && a.batch == b.batch
+            && match (&a.cache, &b.cache) {
+                (Some(x), Some(y)) => {
+                    x.readable_delay_ms == y.readable_delay_ms
+                        && x.batch_hit_ppm == y.batch_hit_ppm
+                        && x.seed == y.seed
+                }
+                _ => false,
+            }
+    };
+    let mut out = Vec::new();
+    for (o, (os, _)) in scenarios.iter().enumerate() {
+        if policy(os) != Some(CachePolicy::Optimal) {
+            continue;
+        }
+        for (a, (as_, _)) in scenarios.iter().enumerate() {
+            if policy(as_) != Some(CachePolicy::Auto) || !same_but_policy(os, as_) {
+                continue;
+            }
+            let row = |key: RowKey, auto: Usd, optimal: Usd| HeadroomRow {
+                key,
+                auto_cost: auto,
+                optimal_cost: optimal,
+                headroom: Usd(auto.0 - optimal.0),
+            };
+            let (ar, or) = (&reports[a], &reports[o]);
+            let optimal_by: BTreeMap<&RowKey, Usd> = or
+                .by_workload
+                .iter()
+                .map(|r| (&r.key, r.cost.total))
+                .collect();
+            let mut by_workload: Vec<HeadroomRow> = ar
+                .by_workload
+                .iter()
+                .map(|r| row(r.key.clone(), r.cost.total, optimal_by[&r.key]))
+                .collect();
+            by_workload.sort_by(|x, y| y.headroom.0.cmp(&x.headroom.0).then(x.key.cmp(&y.key)));
+            out.push(CacheHeadroom {
+                auto: ar.name.clone(),
+                optimal: or.name.clone(),
+                totals: row(
+                    RowKey::default(),
+                    ar.totals.cost.total,
+                    or.totals.cost.total,
+                ),
+                by_workload,
+            });
+        }
+    }
+    out
 }

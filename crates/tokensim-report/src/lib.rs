@@ -5,10 +5,10 @@ mod model;
 mod render;
 
 pub use model::{
-    CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions, DiscountSection,
-    FileSection, PrefixFinding, PrefixReport, PrefixRow, ReferenceSection, Report, RoundingSection,
-    Row, RowKey, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd, REPORT_SCHEMA,
-    UNATTRIBUTED,
+    CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions,
+    DiscountSection, FileSection, HeadroomRow, PrefixFinding, PrefixReport, PrefixRow,
+    ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow,
+    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
 pub use render::{apportion_cents, compact, render, render_prefixes, Markup};
 

@@ -83,7 +83,7 @@ pub struct CostBreakdown {
 
 /// What a row groups by: a workload (team, app, feature), a model, a day, or nothing (totals).
 /// Flattened into its row, so the JSON fields stand beside the row's numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 pub struct RowKey {
     /// `team` (workload rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -399,6 +399,38 @@ pub struct Report {
     /// The scenarios, in the order given.
     #[serde(default)]
     pub scenarios: Vec<ScenarioReport>,
+    /// For each `optimal` scenario run next to an `auto` scenario with the same other levers:
+    /// how much `auto` leaves on the table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_headroom: Vec<CacheHeadroom>,
+}
+
+/// Headroom of the `auto` cache policy: its cost minus the hindsight bound's (`optimal`), for
+/// two scenarios that differ only in the cache policy.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CacheHeadroom {
+    /// The `auto` scenario's name.
+    pub auto: String,
+    /// The `optimal` scenario's name.
+    pub optimal: String,
+    /// All calls.
+    pub totals: HeadroomRow,
+    /// By workload, largest headroom first.
+    pub by_workload: Vec<HeadroomRow>,
+}
+
+/// One row of a [`CacheHeadroom`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HeadroomRow {
+    /// What the row groups by (empty for the totals).
+    #[serde(flatten)]
+    pub key: RowKey,
+    /// Cost under `auto`.
+    pub auto_cost: Usd,
+    /// Cost under `optimal`.
+    pub optimal_cost: Usd,
+    /// `auto_cost - optimal_cost`.
+    pub headroom: Usd,
 }
 
 #[cfg(test)]

@@ -348,6 +348,16 @@ pub fn render(report: &Report, markup: Markup) -> String {
             }
         }
     }
+    for hr in &report.cache_headroom {
+        h(
+            &mut out,
+            &format!(
+                "Cache headroom: {} minus the hindsight bound {}",
+                hr.auto, hr.optimal
+            ),
+        );
+        headroom_table(hr).render(markup, &mut out);
+    }
     if report.sorted_mode {
         out.push_str("\nnote: the corpus was out of time order inside a cache scope; the cache stage sorted it (a second read).\n");
     }
@@ -493,6 +503,47 @@ fn scenario_table(s: &ScenarioReport) -> Table {
             .map(|(r, (&a, &b))| cells(r, a, b))
             .collect(),
         total: Some(total),
+    }
+}
+
+fn headroom_table(hr: &crate::model::CacheHeadroom) -> Table {
+    let (auto, auto_total) = apportion_cents(
+        &hr.by_workload
+            .iter()
+            .map(|r| r.auto_cost.0)
+            .collect::<Vec<_>>(),
+    );
+    let (opt, opt_total) = apportion_cents(
+        &hr.by_workload
+            .iter()
+            .map(|r| r.optimal_cost.0)
+            .collect::<Vec<_>>(),
+    );
+    let cells = |label: String, a: i128, o: i128| {
+        vec![
+            label,
+            format_cents(a),
+            format_cents(o),
+            format_cents(a - o),
+            percent(PicoUsd(a - o), PicoUsd(a)),
+        ]
+    };
+    Table {
+        headers: vec!["workload", "auto", "optimal", "headroom", "headroom %"],
+        align: vec![
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: hr
+            .by_workload
+            .iter()
+            .zip(auto.iter().zip(&opt))
+            .map(|(r, (&a, &o))| cells(r.key.label(), a, o))
+            .collect(),
+        total: Some(cells("total".into(), auto_total, opt_total)),
     }
 }
 

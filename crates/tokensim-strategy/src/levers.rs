@@ -74,6 +74,44 @@ pub struct AutoPlan {
     pub end: Option<usize>,
     /// The conversation the call continues (its `conversation_id`, else its family).
     pub conversation: u64,
+    /// The unit of the `optimal` policy's choice: the family when the call has a stable prefix,
+    /// else its first block (calls in different units never share a cache entry).
+    pub unit: u64,
+    /// Placed for the `optimal` policy: the TTLs come from the survey's choice for the unit, not
+    /// from the statistics so far.
+    pub hindsight: bool,
+}
+
+/// The static breakpoint choices the `optimal` policy compares per unit: the TTL (or none) of
+/// the stable-prefix breakpoint and of the end-of-history breakpoint. A 1-hour end after a
+/// 5-minute stable prefix is invalid (longer TTLs first) and left out. On a tie the earlier
+/// choice wins, so fewer and shorter writes are preferred.
+pub const OPTIMAL_CHOICES: [(Option<Ttl>, Option<Ttl>); 8] = {
+    const N: Option<Ttl> = None;
+    const F: Option<Ttl> = Some(Ttl::FiveMinutes);
+    const H: Option<Ttl> = Some(Ttl::OneHour);
+    [
+        (N, N),
+        (N, F),
+        (N, H),
+        (F, N),
+        (F, F),
+        (H, N),
+        (H, F),
+        (H, H),
+    ]
+};
+
+impl AutoPlan {
+    /// Sets the breakpoints of the blocks to a (stable, end) choice.
+    pub fn apply(&self, choice: (Option<Ttl>, Option<Ttl>), blocks: &mut [Block]) {
+        if let Some(i) = self.stable {
+            blocks[i].breakpoint = choice.0;
+        }
+        if let Some(i) = self.end {
+            blocks[i].breakpoint = choice.1;
+        }
+    }
 }
 
 fn chain(blocks: &[Block]) -> u64 {
@@ -116,11 +154,17 @@ pub fn place_auto_breakpoints(
         }
         None => family,
     };
+    let unit = match stable {
+        Some(_) => family,
+        None => chain(&blocks[..1]) ^ 0x5be0_cd19_137e_2179,
+    };
     Some(AutoPlan {
         family,
         stable,
         end,
         conversation,
+        unit,
+        hindsight: false,
     })
 }
 
@@ -342,7 +386,7 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
             t.cache_write_5m = 0;
             t.cache_write_1h = 0;
         }
-        (CachePolicy::Replay | CachePolicy::Auto, Some(c)) => {
+        (CachePolicy::Replay | CachePolicy::Auto | CachePolicy::Optimal, Some(c)) => {
             if r.segments.is_empty() {
                 cf.decisions.no_prefix_data = true;
             } else {
@@ -359,12 +403,16 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
                         }),
                     })
                     .collect();
-                if policy == CachePolicy::Auto {
+                if matches!(policy, CachePolicy::Auto | CachePolicy::Optimal) {
                     for b in blocks.iter_mut() {
                         b.breakpoint = None;
                     }
                     let roles: Vec<Role> = r.segments.iter().map(|s| s.role).collect();
-                    cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref());
+                    cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref())
+                        .map(|p| AutoPlan {
+                            hindsight: policy == CachePolicy::Optimal,
+                            ..p
+                        });
                 }
                 cf.simulate = Some(blocks);
                 cf.decisions.cache_simulated = true;

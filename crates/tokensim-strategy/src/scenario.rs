@@ -105,6 +105,9 @@ pub enum CachePolicy {
     /// stable prefix (tools and system) and at the end of the conversation history, with the
     /// TTL chosen per prefix family from the reuse gaps observed so far.
     Auto,
+    /// The `auto` breakpoints with hindsight: per prefix family, the cheapest static choice of
+    /// breakpoints and TTLs over the whole corpus (a bound for `auto`; costs a survey pass).
+    Optimal,
 }
 
 impl CachePolicy {
@@ -115,6 +118,7 @@ impl CachePolicy {
             CachePolicy::Off => "off",
             CachePolicy::Replay => "replay",
             CachePolicy::Auto => "auto",
+            CachePolicy::Optimal => "optimal",
         }
     }
 }
@@ -498,11 +502,12 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                 "off" => CachePolicy::Off,
                 "replay" => CachePolicy::Replay,
                 "auto" => CachePolicy::Auto,
+                "optimal" => CachePolicy::Optimal,
                 other => {
                     return ctx.err(
                         c.policy.span(),
                         format!(
-                            "cache.policy: unknown policy {other:?}; valid: recorded, off, replay, auto"
+                            "cache.policy: unknown policy {other:?}; valid: recorded, off, replay, auto, optimal"
                         ),
                     )
                 }

@@ -269,6 +269,39 @@ fn auto_breakpoints_follow_the_stable_prefix_and_the_history() {
     );
 }
 
+/// The `optimal` policy decides per unit: the family when there is a stable prefix; else the
+/// first block, so turns of one history (whose end breakpoints can read each other) share it.
+#[test]
+fn optimal_units_group_what_can_share_a_cache_entry() {
+    use Role::*;
+    let unit = |x: &[Block], roles: &[Role]| place_auto_breakpoints(x, roles, None).unwrap();
+    let (a, mut b) = (blocks(3), blocks(3));
+    b[2].hash = 99;
+    let with_system = [System, User, User];
+    assert_eq!(unit(&a, &with_system).unit, unit(&a, &with_system).family);
+    assert_eq!(unit(&a, &with_system).unit, unit(&b, &with_system).unit);
+    let users = [User, Assistant, User];
+    let (pa, pb) = (unit(&a, &users), unit(&b, &users));
+    assert_ne!(
+        pa.family, pb.family,
+        "no stable prefix: the family is the whole prompt"
+    );
+    assert_eq!(pa.unit, pb.unit, "but the unit is the first block");
+    b[0].hash = 98;
+    assert_ne!(unit(&b, &users).unit, pa.unit);
+    let mut x = blocks(3);
+    pa.apply((Some(Ttl::OneHour), Some(Ttl::FiveMinutes)), &mut x);
+    assert_eq!(
+        x.iter().map(|b| b.breakpoint).collect::<Vec<_>>(),
+        vec![None, None, Some(Ttl::FiveMinutes)],
+        "without a stable prefix only the end breakpoint is set"
+    );
+    assert!(
+        !pa.hindsight,
+        "placed for auto unless the plan says optimal"
+    );
+}
+
 #[test]
 fn auto_ttl_is_the_cheapest_on_the_observed_history() {
     let min = 60_000_000_000i64;

@@ -66,10 +66,10 @@ fn unknown_match_field_and_value() {
 
 #[test]
 fn unknown_cache_policy_lists_the_implemented_ones() {
-    let e = err("name = \"x\"\n[cache]\npolicy = \"optimal\"\n");
+    let e = err("name = \"x\"\n[cache]\npolicy = \"belady\"\n");
     assert_eq!(
         e,
-        "s.toml:3: cache.policy: unknown policy \"optimal\"; valid: recorded, off, replay, auto"
+        "s.toml:3: cache.policy: unknown policy \"belady\"; valid: recorded, off, replay, auto, optimal"
     );
     let e = err("name = \"x\"\n[cache]\npolicy = \"replay\"\nbatch_hit_probability = \"1.5\"\n");
     assert!(
