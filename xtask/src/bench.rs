@@ -5,9 +5,10 @@
 //! 1. build the release binary (and copy it, so that a rebuild meanwhile changes nothing);
 //! 2. generate the benchmark corpus under `corpora/bench/` (git-ignored), or reuse it when its
 //!    sidecar file says it was written with the same generator parameters;
-//! 3. time tokensim's baseline replay, the five-scenario replay (when `replay` takes
-//!    `--scenario` and `scenarios/` holds five scenario files), DuckDB's SQL peer
-//!    (`scripts/bench_duckdb.py`) and, for context, zstd decompression alone;
+//! 3. time tokensim's baseline replay, the five-scenario replay ([`FIVE`]), the cache lever's
+//!    pair (five stateless scenarios, then the same five re-simulating the cache:
+//!    `xtask/bench/`), DuckDB's SQL peer (`scripts/bench_duckdb.py`) and, for context, zstd
+//!    decompression alone;
 //! 4. check that DuckDB's recorded cost agrees with tokensim's, in total and per model;
 //! 5. write `reports/bench.md` and a copy in `reports/bench/<date>-<host>/README.md`.
 //!
@@ -49,7 +50,29 @@ const CORPUS: &str = "corpora/bench/bench.jsonl.zst";
 const CORPUS_PARTIAL: &str = "corpora/bench/bench.partial.jsonl.zst";
 /// Records how [`CORPUS`] was generated, and its sizes.
 const SIDECAR: &str = "corpora/bench/bench.params.json";
-const SCENARIOS_DIR: &str = "scenarios";
+/// The five-scenario run: one per lever and all of them (kept fixed so runs compare over time).
+const FIVE: [&str; 5] = [
+    "scenarios/all-levers.toml",
+    "scenarios/batch-async.toml",
+    "scenarios/cache-auto.toml",
+    "scenarios/cache-off.toml",
+    "scenarios/cache-replay.toml",
+];
+/// The cache lever's pair: the same five scenarios without and with cache re-simulation.
+const STATELESS: [&str; 5] = [
+    "xtask/bench/stateless/batch.toml",
+    "xtask/bench/stateless/caps.toml",
+    "xtask/bench/stateless/off.toml",
+    "xtask/bench/stateless/route-caps-batch.toml",
+    "xtask/bench/stateless/route.toml",
+];
+const CACHED: [&str; 5] = [
+    "xtask/bench/cached/batch.toml",
+    "xtask/bench/cached/caps.toml",
+    "xtask/bench/cached/replay.toml",
+    "xtask/bench/cached/route-caps-batch.toml",
+    "xtask/bench/cached/route.toml",
+];
 /// Outputs of the timed commands (reports, summaries, timings).
 const OUT_DIR: &str = "target/bench";
 const REPORT: &str = "reports/bench.md";
@@ -58,6 +81,8 @@ const REPORT: &str = "reports/bench.md";
 const TARGET_BASELINE_RPS: f64 = 1_000_000.0;
 const TARGET_SCENARIOS_RPS: f64 = 500_000.0;
 const TARGET_PEAK_RSS_MB: f64 = 300.0;
+/// The cache lever may add at most this share to a five-scenario replay's wall time.
+const TARGET_CACHE_OVERHEAD: f64 = 0.5;
 
 /// At most this long waiting for a quiet machine before timing.
 const SETTLE_SECONDS: u64 = 180;
@@ -279,34 +304,26 @@ enum Scenarios {
     Skipped(String),
 }
 
-/// Step 3's probe: `replay --help` mentions `--scenario`, and `scenarios/` holds five `*.toml`
-/// files not named like `*base*` (the first five by name are used).
+/// Step 3's probe: `replay --help` mentions `--scenario` and the scenario files exist.
 fn five_scenarios(root: &Path, tokensim: &Path) -> Result<Scenarios> {
     let help = Command::new(tokensim)
         .args(["replay", "--help"])
         .output()
         .context("cannot run tokensim replay --help")?;
     let supported = String::from_utf8_lossy(&help.stdout).contains("--scenario");
-
-    let mut files = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(root.join(SCENARIOS_DIR)) {
-        for entry in entries {
-            let name = entry.context("cannot list scenarios/")?.file_name();
-            let name = name.to_string_lossy();
-            if name.ends_with(".toml") && !name.contains("base") {
-                files.push(Path::new(SCENARIOS_DIR).join(&*name));
-            }
-        }
-    }
-    files.sort();
-    files.truncate(5);
-
-    let scenarios = if files.len() < 5 {
-        Scenarios::Skipped("no scenarios yet".into())
+    let missing: Vec<&str> = FIVE
+        .iter()
+        .chain(&STATELESS)
+        .chain(&CACHED)
+        .filter(|f| !root.join(f).is_file())
+        .copied()
+        .collect();
+    let scenarios = if !missing.is_empty() {
+        Scenarios::Skipped(format!("missing scenario files {missing:?}"))
     } else if !supported {
         Scenarios::Skipped("`tokensim replay` has no --scenario flag yet".into())
     } else {
-        Scenarios::Run(files)
+        Scenarios::Run(FIVE.iter().map(PathBuf::from).collect())
     };
     match &scenarios {
         Scenarios::Run(files) => println!("bench: five-scenario run with {files:?}"),
@@ -358,6 +375,23 @@ fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
             "baseline + five scenarios, one pass",
             argv,
         ));
+        for (name, task, files) in [
+            (
+                "stateless",
+                "five stateless scenarios (route, caps, batch, cache off, all three)",
+                &STATELESS,
+            ),
+            (
+                "cached",
+                "the same five, each re-simulating the cache (replay)",
+                &CACHED,
+            ),
+        ] {
+            let mut argv = replay(&format!("target/bench/{name}.json"));
+            argv.push("--scenario".into());
+            argv.extend(files.iter().map(Into::into));
+            jobs.push(job(name, "tokensim", task, argv));
+        }
     }
     jobs.push(job(
         "duckdb",
@@ -414,7 +448,10 @@ fn records_of(job: &Job, root: &Path, corpus: &Corpus) -> Result<u64> {
     match job.name {
         "baseline" => from("baseline.json", "/corpus/records_read"),
         // The scenario report may change shape while scenarios are built; the corpus is the same.
-        "scenarios" => Ok(from("scenarios.json", "/corpus/records_read").unwrap_or(corpus.records)),
+        "scenarios" | "stateless" | "cached" => {
+            Ok(from(&format!("{}.json", job.name), "/corpus/records_read")
+                .unwrap_or(corpus.records))
+        }
         "duckdb" => from("duckdb.json", "/records"),
         _ => Ok(corpus.records),
     }
@@ -996,10 +1033,16 @@ fn render_results(w: &mut String, o: &Outcome) {
             let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             md!(
                 w,
-                "\nFive-scenario run: `tokensim replay --corpus {} --scenario {}` (the first \
-                 five `scenarios/*.toml` by name, except `*base*`).",
+                "\nFive-scenario run: `tokensim replay --corpus {} --scenario {}` (one per lever \
+                 and all of them).",
                 o.corpus.path,
                 files.join(" ")
+            );
+            md!(
+                w,
+                "\nCache lever pair (`xtask/bench/README.md`): `--scenario {}` against `--scenario {}`.",
+                STATELESS.join(" "),
+                CACHED.join(" ")
             );
         }
     }
@@ -1062,6 +1105,25 @@ fn render_targets(w: &mut String, o: &Outcome) {
         None => md!(
             w,
             "| five scenarios >= 500,000 records/s | skipped | not measured |"
+        ),
+    }
+    match (o.job("stateless"), o.job("cached")) {
+        (Some((a, _)), Some((b, _))) => {
+            let overhead = b.median_s / a.median_s - 1.0;
+            md!(
+                w,
+                "| cache lever adds <= 50% to a five-scenario replay | {:.2} s against {:.2} s: +{:.0}% wall time; peak RSS {:.1} MB against {:.1} MB | {} |",
+                b.median_s,
+                a.median_s,
+                overhead * 100.0,
+                mb(b.peak_rss_kib),
+                mb(a.peak_rss_kib),
+                met(overhead <= TARGET_CACHE_OVERHEAD)
+            );
+        }
+        _ => md!(
+            w,
+            "| cache lever adds <= 50% to a five-scenario replay | skipped | not measured |"
         ),
     }
     md!(
