@@ -260,6 +260,18 @@ fn opt_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Option::<Count>::deserialize(d).map(|c| c.map(|c| c.0))
 }
 
+/// A count that may be absent (`#[serde(default)]` gives `None`) but, when present, must be a
+/// valid count: `null` is an error.
+fn present_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Count::deserialize(d).map(|c| Some(c.0))
+}
+
+/// Any JSON value, kept as its exact text (absent gives `None`, `null` gives `Some("null")`), for
+/// validation to read digit by digit.
+fn raw_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de str>, D::Error> {
+    <&'de serde_json::value::RawValue>::deserialize(d).map(|v| Some(v.get()))
+}
+
 #[derive(Deserialize)]
 struct Header<'a> {
     #[serde(borrow)]
@@ -302,6 +314,11 @@ struct RawRecord<'a> {
     task: Option<RawTask>,
     #[serde(default)]
     latency_class: Option<RawLatencyClass>,
+    #[serde(default, deserialize_with = "present_count")]
+    thinking_tokens: Option<u64>,
+    /// The value's JSON text, checked and converted in `validate`.
+    #[serde(default, deserialize_with = "raw_text")]
+    difficulty: Option<&'a str>,
     #[serde(default, borrow)]
     conversation_id: Option<Str<'a>>,
     #[serde(default, borrow)]
@@ -328,6 +345,8 @@ struct RawUsage<'a> {
     inference_geo: Option<Str<'a>>,
     #[serde(default)]
     speed: Option<RawSpeed>,
+    #[serde(default, deserialize_with = "present_count")]
+    thinking_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -589,6 +608,32 @@ impl RawRecord<'_> {
             self.usage.inference_geo.map(|s| s.0),
         )?
         .map(Cow::into_owned);
+        let thinking_tokens = either(
+            "thinking_tokens",
+            self.thinking_tokens,
+            self.usage.thinking_tokens,
+        )?;
+        if let Some(t) = thinking_tokens {
+            if t > usage.output_tokens {
+                let field = if self.thinking_tokens.is_some() {
+                    "thinking_tokens"
+                } else {
+                    "usage.thinking_tokens"
+                };
+                return Err(LineError::new(
+                    field,
+                    format!(
+                        "{t} exceeds usage.output_tokens {}; thinking is part of the output",
+                        usage.output_tokens
+                    ),
+                ));
+            }
+        }
+        let difficulty_ppm = self
+            .difficulty
+            .map(ppm::parse_ppm)
+            .transpose()
+            .map_err(|m| LineError::new("difficulty", m))?;
 
         let mut segments = Vec::new();
         if let Some(raw) = self.prompt.and_then(|p| p.segments) {
@@ -662,6 +707,7 @@ impl RawRecord<'_> {
             ts,
             model: self.model.0.into_owned(),
             usage,
+            thinking_tokens,
             workspace: attribution(self.workspace),
             team: attribution(self.team),
             app: attribution(self.app),
@@ -687,6 +733,7 @@ impl RawRecord<'_> {
                 RawLatencyClass::Interactive => LatencyClass::Interactive,
                 RawLatencyClass::Async => LatencyClass::Async,
             }),
+            difficulty_ppm,
             conversation_id: owned(self.conversation_id),
             segments,
             evals,
@@ -695,6 +742,7 @@ impl RawRecord<'_> {
 }
 
 mod fast;
+mod ppm;
 
 #[cfg(test)]
 mod tests;

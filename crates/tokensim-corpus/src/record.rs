@@ -144,6 +144,10 @@ pub struct Record {
     pub model: String,
     /// `usage`.
     pub usage: Usage,
+    /// `thinking_tokens` (top level or inside `usage`): the response's extended-thinking tokens.
+    /// The API bills them as output and they are already counted in `usage.output_tokens`, so
+    /// they are never more than it. `None` when the log does not say.
+    pub thinking_tokens: Option<u64>,
     /// `workspace`: the cache isolation scope.
     pub workspace: Option<String>,
     /// `team`.
@@ -170,6 +174,11 @@ pub struct Record {
     pub task: Option<Task>,
     /// `latency_class`.
     pub latency_class: Option<LatencyClass>,
+    /// `difficulty`: the user's own per-request difficulty score in [0, 1], in parts per million
+    /// (`0.35` is `350_000`, `1` is `1_000_000`). Read exactly from the number's decimal text,
+    /// never through a float; digits past the sixth decimal are rounded to it, half to even
+    /// (`0.0000025` is `2`, `0.0000035` is `4`). Used by routing's threshold policy.
+    pub difficulty_ppm: Option<u32>,
     /// `conversation_id`.
     pub conversation_id: Option<String>,
     /// `prompt.segments`.

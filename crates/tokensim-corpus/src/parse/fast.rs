@@ -111,16 +111,46 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn number_f64(&mut self) -> R<f64> {
+    /// A number's text, by the JSON grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    /// (Rust's float parser alone would also take `+1`, `.5`, `1.` and `01`, which serde rejects).
+    fn number_text(&mut self) -> R<&'a str> {
         self.ws();
         let start = self.i;
-        while let Some(&c) = self.b.get(self.i) {
-            if !(c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')) {
-                break;
+        let digits = |c: &mut Self| {
+            let from = c.i;
+            while c.b.get(c.i).is_some_and(u8::is_ascii_digit) {
+                c.i += 1;
             }
+            c.i - from
+        };
+        if self.b.get(self.i) == Some(&b'-') {
             self.i += 1;
         }
-        let v: f64 = self.s[start..self.i].parse().ok()?;
+        let int_start = self.i;
+        let n = digits(self);
+        if n == 0 || (n > 1 && self.b[int_start] == b'0') {
+            return None;
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'-' | b'+')) {
+                self.i += 1;
+            }
+            if digits(self) == 0 {
+                return None;
+            }
+        }
+        Some(&self.s[start..self.i])
+    }
+
+    fn number_f64(&mut self) -> R<f64> {
+        let v: f64 = self.number_text()?.parse().ok()?;
         v.is_finite().then_some(v)
     }
 
@@ -260,6 +290,7 @@ fn empty_usage<'a>() -> RawUsage<'a> {
         service_tier: None,
         inference_geo: None,
         speed: None,
+        thinking_tokens: None,
     }
 }
 
@@ -319,6 +350,8 @@ fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
             "service_tier" => u.service_tier = tier(c)?,
             "inference_geo" => u.inference_geo = c.opt_str()?.map(s),
             "speed" => u.speed = speed(c)?,
+            // `null` is an error that the serde path words.
+            "thinking_tokens" => u.thinking_tokens = Some(c.count()?),
             _ => c.skip(0)?,
         }
         Some(())
@@ -403,6 +436,8 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
         max_tokens: None,
         task: None,
         latency_class: None,
+        thinking_tokens: None,
+        difficulty: None,
         conversation_id: None,
         prompt: None,
         evals: None,
@@ -425,6 +460,11 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
             "stream" => r.stream = if c.null() { None } else { Some(c.bool()?) },
             "latency_ms" => r.latency_ms = c.opt_count()?,
             "max_tokens" => r.max_tokens = c.opt_count()?,
+            // A present `null` is an error for both; the serde path words it.
+            "thinking_tokens" => r.thinking_tokens = Some(c.count()?),
+            // Any number, in range or not: validation reads its text exactly, as on the serde
+            // path. A non-number is for the serde path.
+            "difficulty" => r.difficulty = Some(c.number_text()?),
             "task" => {
                 r.task = match c.opt_str()? {
                     None => None,

@@ -265,6 +265,152 @@ fn usage_level_tier_geo_speed_are_read_and_must_agree() {
     );
 }
 
+/// GOOD with `top` added at the top level and `inner` inside `usage` (each `""` for none).
+fn with_new_fields(top: &str, inner: &str) -> String {
+    let mut line = GOOD.to_string();
+    if !top.is_empty() {
+        line = line.replace(r#""model""#, &format!(r#"{top},"model""#));
+    }
+    if !inner.is_empty() {
+        line = line.replace(
+            r#""cache_read_input_tokens":40"#,
+            &format!(r#""cache_read_input_tokens":40,{inner}"#),
+        );
+    }
+    line
+}
+
+#[test]
+fn thinking_tokens_top_level_or_in_usage() {
+    assert_eq!(record(GOOD).thinking_tokens, None, "absent");
+    let top = record(&with_new_fields(r#""thinking_tokens":15"#, ""));
+    assert_eq!(top.thinking_tokens, Some(15));
+    assert_eq!(
+        top.usage.output_tokens, 20,
+        "thinking stays inside the output"
+    );
+    let inner = record(&with_new_fields("", r#""thinking_tokens":15"#));
+    assert_eq!(inner.thinking_tokens, Some(15));
+    let both = record(&with_new_fields(
+        r#""thinking_tokens":15"#,
+        r#""thinking_tokens":15"#,
+    ));
+    assert_eq!(both.thinking_tokens, Some(15));
+    let edge = record(&with_new_fields(r#""thinking_tokens":20"#, ""));
+    assert_eq!(
+        edge.thinking_tokens,
+        Some(20),
+        "all of the output may be thinking"
+    );
+    assert_eq!(
+        record(&with_new_fields(r#""thinking_tokens":0"#, "")).thinking_tokens,
+        Some(0)
+    );
+    assert_eq!(
+        err_of(&with_new_fields(
+            r#""thinking_tokens":15"#,
+            r#""thinking_tokens":16"#
+        )),
+        "thinking_tokens: the top-level thinking_tokens and usage.thinking_tokens disagree"
+    );
+}
+
+#[test]
+fn thinking_tokens_cannot_exceed_output() {
+    assert_eq!(
+        err_of(&with_new_fields(r#""thinking_tokens":21"#, "")),
+        "thinking_tokens: 21 exceeds usage.output_tokens 20; thinking is part of the output"
+    );
+    assert_eq!(
+        err_of(&with_new_fields("", r#""thinking_tokens":21"#)),
+        "usage.thinking_tokens: 21 exceeds usage.output_tokens 20; thinking is part of the output"
+    );
+    let big = with_new_fields(r#""thinking_tokens":900"#, "")
+        .replace(r#""output_tokens":20"#, r#""output_tokens":500"#);
+    assert_eq!(
+        err_of(&big),
+        "thinking_tokens: 900 exceeds usage.output_tokens 500; thinking is part of the output"
+    );
+}
+
+#[test]
+fn thinking_tokens_type_errors_name_the_field() {
+    for (value, want) in [
+        ("-1", "must be a non-negative integer, got -1"),
+        ("2.5", "must be a whole number, got 2.5"),
+        ("15.0", "must be a whole number, got 15"),
+        ("null", "must be a non-negative integer, got null"),
+        (r#""15""#, r#"must be a number, got the string "15""#),
+        ("true", "must be a number, got true"),
+    ] {
+        let kv = format!(r#""thinking_tokens":{value}"#);
+        assert_eq!(
+            err_of(&with_new_fields(&kv, "")),
+            format!("thinking_tokens: {want}"),
+            "{value}"
+        );
+        assert_eq!(
+            err_of(&with_new_fields("", &kv)),
+            format!("usage.thinking_tokens: {want}"),
+            "{value}"
+        );
+    }
+    assert!(err_of(&with_new_fields(r#""thinking_tokens":[1]"#, ""))
+        .starts_with("thinking_tokens: invalid type: sequence"));
+}
+
+#[test]
+fn difficulty_is_read_exactly_as_parts_per_million() {
+    assert_eq!(record(GOOD).difficulty_ppm, None, "absent");
+    for (value, ppm) in [
+        ("0", 0),
+        ("1", 1_000_000),
+        ("0.35", 350_000),
+        ("1.0", 1_000_000),
+        ("0.000001", 1),
+        ("3.5e-1", 350_000),
+        ("0.0000025", 2),
+        ("0.0000035", 4),
+        ("0.1234565", 123_456),
+        ("0.12345651", 123_457),
+        ("0.9999995", 1_000_000),
+    ] {
+        let r = record(&with_new_fields(&format!(r#""difficulty":{value}"#), ""));
+        assert_eq!(r.difficulty_ppm, Some(ppm), "{value}");
+    }
+}
+
+#[test]
+fn difficulty_errors_name_the_field() {
+    for (value, got) in [
+        ("1.5", "1.5"),
+        ("1.0000001", "1.0000001"),
+        ("-0.1", "-0.1"),
+        ("2e0", "2e0"),
+        ("null", "null"),
+        (r#""0.5""#, r#"the string "0.5""#),
+        ("false", "false"),
+        (r#"{"p":0.5}"#, "an object"),
+        ("[0.5]", "a list"),
+    ] {
+        assert_eq!(
+            err_of(&with_new_fields(&format!(r#""difficulty":{value}"#), "")),
+            format!("difficulty: must be a number from 0 to 1, got {got}"),
+            "{value}"
+        );
+    }
+    // JSON has no NaN: the line is not JSON at all, reported at the offending column.
+    let nan = with_new_fields(r#""difficulty":NaN"#, "");
+    let column = nan.find("NaN").unwrap() + 1;
+    assert_eq!(
+        err_of(&nan),
+        format!("invalid JSON: expected value at column {column}")
+    );
+    // `difficulty` inside `usage` is not a usage field: ignored like any unknown key.
+    let inner = record(&with_new_fields("", r#""difficulty":7"#));
+    assert_eq!(inner.difficulty_ppm, None);
+}
+
 #[test]
 fn headers() {
     assert_eq!(
@@ -347,6 +493,59 @@ fn the_fast_path_agrees_with_serde() {
         accepted * 10 > total * 9,
         "the fast path takes most lines: {accepted} of {total}"
     );
+    // The new optional fields: the scanner reads the well-formed ones itself, and whatever it
+    // takes gives the same record or error as serde.
+    for (line, fast_takes) in [
+        (with_new_fields(r#""thinking_tokens":15"#, ""), true),
+        (with_new_fields("", r#""thinking_tokens":15"#), true),
+        (
+            with_new_fields(r#""thinking_tokens":15"#, r#""thinking_tokens":15"#),
+            true,
+        ),
+        (
+            with_new_fields(r#""thinking_tokens":15"#, r#""thinking_tokens":16"#),
+            true,
+        ),
+        (with_new_fields(r#""thinking_tokens":21"#, ""), true),
+        (with_new_fields("", r#""thinking_tokens":21"#), true),
+        (with_new_fields(r#""thinking_tokens":-1"#, ""), false),
+        (with_new_fields(r#""thinking_tokens":2.5"#, ""), false),
+        (with_new_fields("", r#""thinking_tokens":null"#), false),
+        (with_new_fields(r#""thinking_tokens":"15""#, ""), false),
+        (with_new_fields(r#""difficulty":0.35"#, ""), true),
+        (with_new_fields(r#""difficulty":1"#, ""), true),
+        (with_new_fields(r#""difficulty":0.0000025"#, ""), true),
+        (with_new_fields(r#""difficulty":35e-2"#, ""), true),
+        (with_new_fields(r#""difficulty":1.5"#, ""), true),
+        (with_new_fields(r#""difficulty":-0.1"#, ""), true),
+        (with_new_fields(r#""difficulty":null"#, ""), false),
+        (with_new_fields(r#""difficulty":"0.5""#, ""), false),
+        (with_new_fields(r#""difficulty":true"#, ""), false),
+        (
+            with_new_fields(
+                r#""difficulty":0.5,"thinking_tokens":4"#,
+                r#""thinking_tokens":4"#,
+            ),
+            true,
+        ),
+    ] {
+        let fast = fast::scan(&line);
+        assert_eq!(fast.is_some(), fast_takes, "{line}");
+        if let Some(raw) = fast {
+            assert_eq!(
+                raw.validate(pos()),
+                parse_record_serde(&line, pos()),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            parse_line(&line, pos(), false).map_err(|e| e.to_string()),
+            parse_record_serde(&line, pos())
+                .map(|r| Line::Record(Box::new(r)))
+                .map_err(|e| e.to_string()),
+            "{line}"
+        );
+    }
     // Lines the scanner must hand over to serde (they are errors or unusual).
     for odd in [
         GOOD.replace(r#""model""#, r#""mod\u0065l""#),
@@ -359,6 +558,18 @@ fn the_fast_path_agrees_with_serde() {
             r#""model":"claude-sonnet-4-5","model":"x","#,
         ),
         format!("{GOOD} trailing"),
+        // Numbers Rust's float parser takes but JSON does not.
+        GOOD.replace(r#""model""#, r#""future":+1,"model""#),
+        GOOD.replace(r#""model""#, r#""future":.5,"model""#),
+        GOOD.replace(r#""model""#, r#""future":1.,"model""#),
+        GOOD.replace(r#""model""#, r#""future":01,"model""#),
+        GOOD.replace(r#""model""#, r#""future":1e,"model""#),
+        GOOD.replace(r#""model""#, r#""difficulty":+0.5,"model""#),
+        GOOD.replace(r#""model""#, r#""difficulty":.5,"model""#),
+        GOOD.replace(
+            r#""model""#,
+            r#""evals":[{"model":"claude-haiku-4-5","pass":true,"score":+0.5}],"model""#,
+        ),
     ] {
         assert!(fast::scan(&odd).is_none(), "{odd}");
     }
