@@ -4,5 +4,6 @@
 mod gen;
 mod prices;
 mod replay;
+mod routing;
 mod scenarios;
 mod util;

@@ -51,6 +51,15 @@ pub enum Command {
         after_help = "Example:\n  tokensim prefixes --corpus corpora/demo.jsonl.zst --top 15"
     )]
     Prefixes(PrefixesArgs),
+    /// Sweep a difficulty threshold for routing to a cheaper model and print the cost-quality
+    /// curve: at each threshold, calls whose difficulty is below it move to --to; the cost is
+    /// priced as `replay` prices it and the quality retained is 1 - expected degraded answers /
+    /// calls, from the priors and the corpus's evals (docs/routing.md, docs/quality-risk.md).
+    /// Difficulty is the corpus's `difficulty` field, else a documented heuristic.
+    #[command(
+        after_help = "Example:\n  tokensim frontier --corpus corpora/demo.jsonl.zst --to claude-haiku-5-5 --steps 20"
+    )]
+    Frontier(FrontierArgs),
 }
 
 /// `tokensim import FORMAT`.
@@ -181,6 +190,31 @@ pub struct PrefixesArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim frontier`.
+#[derive(Debug, clap::Args)]
+pub struct FrontierArgs {
+    /// Corpus files (JSONL, plain or zstd).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// The cheaper model calls are routed to.
+    #[arg(long, value_name = "MODEL")]
+    pub to: String,
+    /// Steps of the sweep: thresholds 0, 1/STEPS, ..., 1 (all evaluated in one pass).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub steps: u32,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
     #[command(flatten)]
     pub price: PriceFlags,
 }

@@ -13,8 +13,8 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    Cli, Command, Format, GenArgs, ImportCommand, MooncakeArgs, PrefixesArgs, PriceFlags,
-    PricesArgs, ReplayArgs,
+    Cli, Command, Format, FrontierArgs, GenArgs, ImportCommand, MooncakeArgs, PrefixesArgs,
+    PriceFlags, PricesArgs, ReplayArgs,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gen(a) => cmd_gen(a),
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
         Command::Prefixes(a) => cmd_prefixes(a),
+        Command::Frontier(a) => cmd_frontier(a),
     }
 }
 
@@ -71,14 +72,10 @@ impl Sink for CliSink {
         }
     }
 
-    fn pass_started(&mut self, survey: bool) {
+    fn pass_started(&mut self, what: &'static str) {
         if let Some(bar) = &self.bar {
             bar.set_position(0);
-            bar.set_prefix(if survey {
-                "surveying (optimal cache policy, pass 1 of 2)"
-            } else {
-                "replaying"
-            });
+            bar.set_prefix(what);
         }
     }
 
@@ -243,6 +240,53 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
         Format::Table => render(&report, Markup::Terminal),
         Format::Md => render(&report, Markup::Markdown),
         Format::Json => to_json(&report),
+    };
+    let mut out = output(a.output.as_deref())?;
+    out.write_all(text.as_bytes())
+        .context("cannot write the report")?;
+    out.flush().context("cannot write the report")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(&a.price)?;
+    let to = catalog
+        .resolve(&a.to)
+        .map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    if a.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let scenarios = tokensim_engine::frontier_scenarios(to, a.steps);
+    let thresholds: Vec<u32> = scenarios
+        .iter()
+        .map(|s| match s.route.as_ref().map(|r| r.policy) {
+            Some(tokensim_strategy::scenario::RoutePolicy::Threshold { threshold_ppm, .. }) => {
+                threshold_ppm
+            }
+            _ => unreachable!("the sweep's scenarios are threshold routes"),
+        })
+        .collect();
+    let cfg = ReplayConfig {
+        corpus: a.corpus.clone(),
+        reference_model: None,
+        quarantine: false,
+        threads: a.threads,
+        scenarios: scenarios.clone(),
+    };
+    let mut sink = CliSink {
+        bar: None,
+        quarantine: None,
+        error: None,
+    };
+    let outcome = replay(&cfg, &catalog, &mut sink)?;
+    let named: Vec<(Scenario, String)> =
+        scenarios.into_iter().map(|s| (s, String::new())).collect();
+    let report = summarize(&outcome, &catalog, &named, env!("CARGO_PKG_VERSION"));
+    let f = tokensim_engine::frontier(&report, &catalog.model(to).id, &thresholds);
+    let text = match a.format {
+        Format::Table => tokensim_report::render_frontier(&f, Markup::Terminal),
+        Format::Md => tokensim_report::render_frontier(&f, Markup::Markdown),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&f)?),
     };
     let mut out = output(a.output.as_deref())?;
     out.write_all(text.as_bytes())

@@ -4,14 +4,18 @@
 //!
 //! Only this crate knows about rayon.
 
+mod frontier;
 mod prefixes;
 mod replay;
+mod risk;
 mod summary;
 mod tally;
 
+pub use frontier::{frontier, frontier_scenarios};
 pub use prefixes::analyze_prefixes;
 pub use replay::{
     replay, CorpusStats, FileStats, Quarantined, ReplayConfig, ReplayError, ReplayOutcome, Sink,
 };
+pub use risk::{estimate, EvalCount, RouteCount};
 pub use summary::summarize;
 pub use tally::{DecisionCounts, Key, RefSums, ScenarioTally, Tally, Workload};

@@ -7,14 +7,20 @@ use std::sync::atomic::Ordering;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
 use tokensim_corpus::Position;
+use tokensim_corpus::Task;
 use tokensim_corpus::{
     parse_bytes, Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed,
     Timestamp,
 };
 use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
+use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Lookup, ScopeCache};
-use tokensim_strategy::levers::{plan, AutoPlan, Counterfactual, ReuseStats, OPTIMAL_CHOICES};
+use tokensim_strategy::levers::{
+    plan, AutoPlan, Counterfactual, ReuseStats, RiskModel, OPTIMAL_CHOICES,
+};
+
+use crate::risk::{workload_hash, EvalCount, EvalsByHash, Risk, RouteCount};
 use tokensim_strategy::scenario::{CachePolicy, Scenario};
 
 use crate::tally::{Key, ScenarioTally, Tally, Workload, MAX_SIZE_CLASSES};
@@ -63,9 +69,10 @@ pub trait Sink {
     /// The corpus is out of time order inside a cache scope: the pass starts again in sorted
     /// mode, so everything reported so far (progress, quarantined lines) will be reported again.
     fn restart(&mut self) {}
-    /// A pass over the corpus starts: `survey` is the first of two passes, made because a
-    /// scenario uses the `optimal` cache policy (it reports progress only).
-    fn pass_started(&mut self, _survey: bool) {}
+    /// A pass over the corpus starts, described in a few words. Passes before the last one
+    /// (collecting evals for risk budgets and cascades, surveying for the `optimal` cache policy)
+    /// report progress only.
+    fn pass_started(&mut self, _what: &'static str) {}
 }
 
 /// Forwards progress only: the survey pass quarantines nothing, the pass after it does.
@@ -74,6 +81,10 @@ struct ProgressOnly<'a>(&'a mut (dyn Sink + Send));
 impl Sink for ProgressOnly<'_> {
     fn progress(&mut self, done: u64, total: u64) {
         self.0.progress(done, total);
+    }
+
+    fn restart(&mut self) {
+        self.0.restart();
     }
 }
 
@@ -156,7 +167,16 @@ pub struct ReplayOutcome {
     pub workloads: Vec<Workload>,
     /// Whether the cache stage had to sort the whole corpus (it was out of time order).
     pub sorted_mode: bool,
+    /// Eval outcomes recorded in the corpus.
+    pub evals: BTreeMap<EvalKey, EvalCount>,
+    /// What each scenario's route lever did.
+    pub routes: BTreeMap<RouteKey, RouteCount>,
 }
+
+/// (workload, recorded model, eval or target model, task).
+pub type EvalKey = (u32, ModelId, ModelId, Option<Task>);
+/// (scenario, workload, recorded model, target model, task).
+pub type RouteKey = (u32, u32, ModelId, ModelId, Option<Task>);
 
 /// A call whose cache usage the scenario re-simulates: it waits for its scope's replay.
 struct Job {
@@ -183,6 +203,8 @@ struct ChunkResult {
     workloads: Interner,
     jobs: Vec<Job>,
     interactive: Vec<(u32, Position)>,
+    evals: HashMap<EvalKey, EvalCount>,
+    routes: HashMap<RouteKey, RouteCount>,
     bad: Vec<(u64, LineError, String)>,
     header: bool,
     records: u64,
@@ -221,55 +243,112 @@ fn run(
     sink: &mut (dyn Sink + Send),
     reference_flag: Option<ModelId>,
 ) -> Result<ReplayOutcome, ReplayError> {
-    let mut sorted_mode = false;
+    let priors = Priors::builtin();
+    let mut risk = Risk {
+        priors: &priors,
+        catalog,
+        evals: EvalsByHash::new(),
+    };
+    let needs_evals = cfg
+        .scenarios
+        .iter()
+        .any(|s| s.route.as_ref().is_some_and(|r| r.needs_evals()));
     let survey = cfg.scenarios.iter().any(|s| {
         s.cache
             .as_ref()
             .is_some_and(|c| c.policy == CachePolicy::Optimal)
     });
-    let mut choices = Choices::new();
-    if survey {
-        // The `optimal` policy needs the future: a first pass evaluates every static choice per
-        // unit, the second replays each unit with its cheapest (docs/caching.md).
-        sink.pass_started(true);
+    let passes = 1 + usize::from(needs_evals) + usize::from(survey);
+    let mut sorted_mode = false;
+    let mut n = 0;
+    let mut label = |what: &'static str, sink: &mut (dyn Sink + Send)| {
+        n += 1;
+        sink.pass_started(match (what, passes, n) {
+            (_, 1, _) => "replaying",
+            ("evals", _, 1) => "collecting evals (pass 1 of 2)",
+            ("evals", _, _) => "collecting evals (pass 1 of 3)",
+            ("survey", 2, _) => "surveying for the optimal cache policy (pass 1 of 2)",
+            ("survey", _, _) => "surveying for the optimal cache policy (pass 2 of 3)",
+            _ => "replaying (last pass)",
+        });
+    };
+    if needs_evals {
+        // Risk budgets and cascades decide with the corpus's eval counts: collect them first.
+        label("evals", sink);
         let mut quiet = ProgressOnly(sink);
-        choices = match pass(
+        let (out, _) = pass_in_order(
             cfg,
             catalog,
             &mut quiet,
             reference_flag,
-            false,
-            Mode::Survey,
-        )? {
-            Some((_, c)) => c,
-            None => {
-                sorted_mode = true;
-                quiet.0.restart();
-                pass(cfg, catalog, &mut quiet, reference_flag, true, Mode::Survey)?
-                    .expect("sorted mode never restarts")
-                    .1
-            }
-        };
-        sink.pass_started(false);
-    }
-    let mode = Mode::Replay(&choices);
-    match pass(cfg, catalog, sink, reference_flag, sorted_mode, mode)? {
-        Some((outcome, _)) => Ok(outcome),
-        None => {
-            // A scope went back in time: replay the whole corpus again, this time holding every
-            // re-simulated call until the end and sorting each scope (documented in
-            // docs/scenarios.md: costs a second read and memory for those calls).
-            sink.restart();
-            Ok(pass(cfg, catalog, sink, reference_flag, true, mode)?
-                .expect("sorted mode never restarts")
-                .0)
+            &mut sorted_mode,
+            Mode::Evals,
+            &risk,
+        )?;
+        for ((w, from, to, task), c) in &out.evals {
+            let wl = &out.workloads[*w as usize];
+            let h = workload_hash(wl.team.as_deref(), wl.app.as_deref(), wl.feature.as_deref());
+            *risk.evals.entry((h, *from, *to, *task)).or_default() += c;
         }
     }
+    let mut choices = Choices::new();
+    if survey {
+        // The `optimal` policy needs the future: a pass evaluates every candidate per unit, the
+        // last one replays each unit with its cheapest (docs/scenarios.md).
+        label("survey", sink);
+        let mut quiet = ProgressOnly(sink);
+        choices = pass_in_order(
+            cfg,
+            catalog,
+            &mut quiet,
+            reference_flag,
+            &mut sorted_mode,
+            Mode::Survey,
+            &risk,
+        )?
+        .1;
+    }
+    label("replay", sink);
+    Ok(pass_in_order(
+        cfg,
+        catalog,
+        sink,
+        reference_flag,
+        &mut sorted_mode,
+        Mode::Replay(&choices),
+        &risk,
+    )?
+    .0)
+}
+
+/// One pass, started again in sorted mode when a cache scope goes back in time (then every later
+/// pass starts sorted).
+fn pass_in_order(
+    cfg: &ReplayConfig,
+    catalog: &Catalog,
+    sink: &mut (dyn Sink + Send),
+    reference_flag: Option<ModelId>,
+    sorted_mode: &mut bool,
+    mode: Mode,
+    risk: &dyn RiskModel,
+) -> Result<(ReplayOutcome, Choices), ReplayError> {
+    if let Some(done) = pass(cfg, catalog, sink, reference_flag, *sorted_mode, mode, risk)? {
+        return Ok(done);
+    }
+    // A scope went back in time: replay the whole corpus again, this time holding every
+    // re-simulated call until the end and sorting each scope (documented in docs/scenarios.md:
+    // costs a second read and memory for those calls).
+    *sorted_mode = true;
+    sink.restart();
+    Ok(pass(cfg, catalog, sink, reference_flag, true, mode, risk)?
+        .expect("sorted mode never restarts"))
 }
 
 /// What a pass is for.
 #[derive(Clone, Copy)]
 enum Mode<'a> {
+    /// Collecting eval counts: `optimal` calls run without breakpoints (the result is dropped).
+    Evals,
     /// The `optimal` policy's survey: every static choice per unit is simulated and costed.
     Survey,
     /// The replay, with the survey's choices (empty when no scenario is `optimal`).
@@ -447,6 +526,7 @@ impl CacheStage {
                             (true, Mode::Survey) => {
                                 state.survey(&plan, job, &blocks, &lookup, catalog)
                             }
+                            (true, Mode::Evals) => {}
                             (true, Mode::Replay(choices)) => {
                                 let i = choices
                                     .get(&(scope.clone(), plan.unit))
@@ -486,7 +566,8 @@ impl CacheStage {
                         d.replay_tokens_compared += split.total();
                         d.replay_tokens_misassigned += diff / 2;
                     }
-                    out.push((job.scenario, job.key, tally, cost));
+                    let escalated = job.cf.escalated.map_or(PicoUsd(0), |(_, c)| c.total());
+                    out.push((job.scenario, job.key, tally, cost + escalated));
                 }
                 if let Some(last) = jobs.last() {
                     state.cache.evict_expired(last.ts.0);
@@ -543,14 +624,7 @@ struct Interner {
 
 impl Interner {
     fn hash(team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for part in [team, app, feature] {
-            for b in part.unwrap_or("\u{0}").bytes() {
-                h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-            }
-            h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
-        }
-        h
+        workload_hash(team, app, feature)
     }
 
     fn id(&mut self, team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u32 {
@@ -596,6 +670,7 @@ fn pass(
     reference_flag: Option<ModelId>,
     sorted_mode: bool,
     mode: Mode,
+    risk: &dyn RiskModel,
 ) -> Result<Option<(ReplayOutcome, Choices)>, ReplayError> {
     let thresholds = catalog.band_thresholds();
     assert!(
@@ -626,6 +701,8 @@ fn pass(
     let mut histograms: Histograms = BTreeMap::new();
     let mut interner = Interner::default();
     let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
+    let mut evals: BTreeMap<EvalKey, EvalCount> = BTreeMap::new();
+    let mut routes: BTreeMap<RouteKey, RouteCount> = BTreeMap::new();
     let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
@@ -661,7 +738,7 @@ fn pass(
         }
         let results: Vec<ChunkResult> = batch
             .par_iter()
-            .map(|c| process_chunk(c, catalog, &thresholds, &cfg.scenarios))
+            .map(|c| process_chunk(c, catalog, &thresholds, &cfg.scenarios, risk))
             .collect();
         for (chunk, res) in batch.iter().zip(results) {
             let f = chunk.file as usize;
@@ -715,6 +792,16 @@ fn pass(
             }
             for (s, w, c) in res.costs {
                 record_cost(&mut histograms, s, remap[w as usize], c);
+            }
+            for ((w, from, to, task), c) in res.evals {
+                *evals
+                    .entry((remap[w as usize], from, to, task))
+                    .or_default() += &c;
+            }
+            for ((s, w, from, to, task), c) in res.routes {
+                *routes
+                    .entry((s, remap[w as usize], from, to, task))
+                    .or_default() += &c;
             }
             for (s, pos) in res.interactive {
                 let e = interactive.entry(s).or_insert((0, pos));
@@ -818,6 +905,8 @@ fn pass(
         cost_histograms: histograms,
         workloads: interner.list,
         sorted_mode,
+        evals,
+        routes,
     };
     Ok(Some((outcome, choices)))
 }
@@ -856,6 +945,7 @@ fn process_chunk(
     catalog: &Catalog,
     thresholds: &[u64],
     scenarios: &[Scenario],
+    risk: &dyn RiskModel,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
@@ -893,7 +983,7 @@ fn process_chunk(
             // either in the baseline and every scenario or quarantined.
             let mut planned = Vec::with_capacity(scenarios.len());
             for s in scenarios {
-                let cf = plan(s, &line, m, catalog);
+                let cf = plan(s, &line, m, catalog, risk);
                 let priced = price_counterfactual(&cf, line.ts.day(), catalog)?;
                 planned.push((cf, priced));
             }
@@ -911,8 +1001,53 @@ fn process_chunk(
                 );
                 let day = line.ts.day();
                 res.costs.push((None, workload, tally.cost.total()));
+                for e in &line.evals {
+                    // An eval naming a model the catalog does not know is evidence for nothing
+                    // tokensim can route to; it is not counted.
+                    if let Ok(to) = catalog.resolve(&e.model) {
+                        let c = res
+                            .evals
+                            .entry((workload, model, to, line.task))
+                            .or_default();
+                        c.n += 1;
+                        c.failures += u64::from(!e.pass);
+                    }
+                }
                 for (i, (cf, (st, cost))) in planned.into_iter().enumerate() {
                     let s = i as u32;
+                    if let Some(ro) = cf.route {
+                        let c = res
+                            .routes
+                            .entry((s, workload, ro.from, ro.to, line.task))
+                            .or_default();
+                        c.routed += u64::from(!ro.rejected);
+                        c.rejected += u64::from(ro.rejected);
+                        c.escalated += u64::from(ro.escalated);
+                        // The call's own eval on the target, if any (the first listed).
+                        let own = line
+                            .evals
+                            .iter()
+                            .find(|e| catalog.resolve(&e.model).is_ok_and(|m| m == ro.to));
+                        if let (false, Some(e)) = (ro.rejected, own) {
+                            c.passed_own_eval += u64::from(e.pass);
+                            c.failed_own_eval += u64::from(!e.pass);
+                        }
+                    }
+                    let escalated_cost = cf.escalated.map_or(PicoUsd(0), |(_, c)| c.total());
+                    if let Some((tokens, cost)) = cf.escalated {
+                        // The escalated call is billed on the recorded model's row; it is the
+                        // same corpus call, so it adds cost and tokens but no request.
+                        let mut e = ScenarioTally::default();
+                        e.tally.tokens = tokens;
+                        e.tally.cost = cost;
+                        e.tally.batch_requests = 0;
+                        let key = Key {
+                            workload,
+                            model,
+                            day,
+                        };
+                        *res.scenario_rows.entry((s, key)).or_default() += &e;
+                    }
                     if cf.decisions.moved_interactive {
                         res.interactive.push((s, pos));
                     }
@@ -933,7 +1068,7 @@ fn process_chunk(
                             min_cacheable_tokens,
                         });
                     } else {
-                        res.costs.push((Some(s), workload, cost));
+                        res.costs.push((Some(s), workload, cost + escalated_cost));
                         *res.scenario_rows.entry((s, key)).or_default() += &st;
                     }
                 }

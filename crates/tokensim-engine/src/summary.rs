@@ -5,15 +5,17 @@
 use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
-use tokensim_pricing::{Catalog, Cost, PicoUsd, Tokens};
+use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, Tokens};
+use tokensim_quality::{shadow_evals_needed, Priors, SampleSize};
 use tokensim_report::{
     CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection,
-    HeadroomRow, ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport,
-    ScenarioRow, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    HeadroomRow, Interval, PriorSection, QualityRow, ReferenceSection, Report, RoundingSection,
+    Row, RowKey, ScenarioReport, ScenarioRow, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
-use tokensim_strategy::scenario::{CachePolicy, Scenario};
+use tokensim_strategy::scenario::{CachePolicy, RoutePolicy, Scenario};
 
 use crate::replay::ReplayOutcome;
+use crate::risk::estimate;
 use crate::tally::{DecisionCounts, Key, ScenarioTally, Tally, Workload};
 
 /// One row's sums, before conversion to the report's row.
@@ -273,7 +275,103 @@ fn scenario_report(
         by_workload,
         by_model,
         by_day,
+        quality: quality_rows(out, catalog, index, scenario),
     }
+}
+
+/// The risk target shadow-eval sample sizes are computed for (issue 5: "default 2%").
+pub const RISK_TARGET: f64 = 0.02;
+
+/// One row per (workload, recorded model, target, task) the scenario's route lever touched.
+fn quality_rows(
+    out: &ReplayOutcome,
+    catalog: &Catalog,
+    index: u32,
+    scenario: &Scenario,
+) -> Vec<QualityRow> {
+    // A cascade's failures are escalated, so its answers are the original's or passed; what it
+    // risks is its failure detector, which the corpus does not measure (docs/quality-risk.md).
+    let cascade = scenario
+        .route
+        .as_ref()
+        .is_some_and(|r| matches!(r.policy, RoutePolicy::Cascade { .. }));
+    let priors = Priors::builtin();
+    let mut rows: Vec<(f64, QualityRow)> = Vec::new();
+    for ((_, w, from, to, task), c) in out
+        .routes
+        .range((index, 0, ModelId(0), ModelId(0), None)..)
+        .take_while(|((s, ..), _)| *s == index)
+    {
+        let evals = out
+            .evals
+            .get(&(*w, *from, *to, *task))
+            .copied()
+            .unwrap_or_default();
+        let post = estimate(&priors, catalog, *task, *from, *to, evals);
+        let class = crate::risk::class_of(*task);
+        let model = |m: ModelId| {
+            let m = catalog.model(m);
+            tokensim_quality::ModelRef::new(&m.id, &m.family, &m.version)
+                .expect("every catalog model has a known family and a numeric version")
+        };
+        let prior = priors.prior(class, &model(*from), &model(*to));
+        // Calls with their own eval on the target are known: a pass is not degraded, a failure
+        // is. The others are degraded with the posterior probability.
+        let (known, unknown) = if cascade {
+            (0, 0)
+        } else {
+            (
+                c.failed_own_eval,
+                c.routed - c.passed_own_eval - c.failed_own_eval,
+            )
+        };
+        let (mean, lo, hi) = post.expected_degraded(unknown);
+        let known = known as f64;
+        let (mean, lo, hi) = (known + mean, known + lo, known + hi);
+        let shadow = match shadow_evals_needed(&post, RISK_TARGET, 0.95) {
+            SampleSize::Already => "already".to_string(),
+            SampleSize::Need(n) => n.to_string(),
+            SampleSize::Unreachable => "unreachable".to_string(),
+        };
+        rows.push((
+            mean,
+            QualityRow {
+                key: workload_key(&out.workloads[*w as usize]),
+                from: catalog.model(*from).id.clone(),
+                to: catalog.model(*to).id.clone(),
+                task: class.as_str().to_string(),
+                routed: c.routed,
+                rejected: c.rejected,
+                escalated: c.escalated,
+                passed_own_eval: c.passed_own_eval,
+                failed_own_eval: c.failed_own_eval,
+                prior: PriorSection {
+                    mean: prior.mean,
+                    ess: prior.ess,
+                    source: prior.source.to_string(),
+                },
+                evals: evals.n,
+                eval_failures: evals.failures,
+                evidence: post.evidence.to_string(),
+                degradation: Interval {
+                    mean: post.mean,
+                    lo: post.lo,
+                    hi: post.hi,
+                },
+                expected_degraded: Interval { mean, lo, hi },
+                risk_target: RISK_TARGET,
+                shadow_evals_needed: shadow,
+            },
+        ));
+    }
+    // Most expected degraded responses first, then by workload and models: never by interning
+    // order, which depends on the order of the corpus files.
+    rows.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.key.cmp(&b.1.key))
+            .then_with(|| (&a.1.from, &a.1.to, &a.1.task).cmp(&(&b.1.from, &b.1.to, &b.1.task)))
+    });
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Builds the report. `scenarios` are the scenarios of the run, in order, with the BLAKE3 digest

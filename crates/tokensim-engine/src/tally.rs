@@ -91,6 +91,8 @@ pub(crate) fn count_decisions(c: &mut DecisionCounts, d: &tokensim_strategy::lev
     c.cache_simulated += u64::from(d.cache_simulated);
     c.no_prefix_data += u64::from(d.no_prefix_data);
     c.lost_hit_draw += u64::from(d.lost_hit_draw);
+    c.route_rejected += u64::from(d.route_rejected);
+    c.escalated += u64::from(d.escalated);
 }
 
 /// What a scenario row accumulates: its cost and tokens, and what the levers did.

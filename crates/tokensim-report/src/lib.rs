@@ -6,11 +6,12 @@ mod render;
 
 pub use model::{
     CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions,
-    DiscountSection, FileSection, HeadroomRow, PrefixFinding, PrefixReport, PrefixRow,
-    ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow,
-    TokenCounts, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    DiscountSection, FileSection, FrontierPoint, FrontierReport, HeadroomRow, Interval,
+    PrefixFinding, PrefixReport, PrefixRow, PriorSection, QualityRow, ReferenceSection, Report,
+    RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd,
+    FRONTIER_SCHEMA, REPORT_SCHEMA, UNATTRIBUTED,
 };
-pub use render::{apportion_cents, compact, render, render_prefixes, Markup};
+pub use render::{apportion_cents, compact, render, render_frontier, render_prefixes, Markup};
 
 /// The canonical JSON form, pretty-printed, with a final newline.
 pub fn to_json(report: &Report) -> String {

@@ -281,6 +281,12 @@ pub struct Decisions {
     pub no_prefix_data: u64,
     /// Batch calls that lost their cache-hit draw.
     pub lost_hit_draw: u64,
+    /// Routes the risk budget refused (the calls kept their model).
+    #[serde(default)]
+    pub route_rejected: u64,
+    /// Cascade: calls that failed on the cheap model and ran again on the recorded one.
+    #[serde(default)]
+    pub escalated: u64,
     /// Fidelity of the `replay` policy: calls re-simulated with their recorded breakpoints on
     /// their recorded model, whose simulated split was compared with the recorded usage.
     #[serde(default)]
@@ -309,6 +315,8 @@ impl std::ops::AddAssign<&Decisions> for Decisions {
         self.cache_simulated += o.cache_simulated;
         self.no_prefix_data += o.no_prefix_data;
         self.lost_hit_draw += o.lost_hit_draw;
+        self.route_rejected += o.route_rejected;
+        self.escalated += o.escalated;
         self.replay_compared += o.replay_compared;
         self.replay_agreed += o.replay_agreed;
         self.replay_tokens_compared += o.replay_tokens_compared;
@@ -347,7 +355,7 @@ pub struct ScenarioRow {
 }
 
 /// One scenario's results.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScenarioReport {
     /// Its name.
     pub name: String,
@@ -367,10 +375,78 @@ pub struct ScenarioReport {
     pub by_model: Vec<ScenarioRow>,
     /// By UTC day, in date order.
     pub by_day: Vec<ScenarioRow>,
+    /// Quality risk of every move the route lever made or refused, per (workload, recorded
+    /// model, target, task), most expected degraded responses first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quality: Vec<QualityRow>,
+}
+
+/// The quality risk of one route (docs/quality-risk.md). Probabilities are statistics, not
+/// money: they are floats.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct QualityRow {
+    /// The workload.
+    #[serde(flatten)]
+    pub key: RowKey,
+    /// The recorded model.
+    pub from: String,
+    /// The model the route sends the calls to.
+    pub to: String,
+    /// The task class the prior is taken for.
+    pub task: String,
+    /// Calls routed.
+    pub routed: u64,
+    /// Calls the risk budget kept on their model.
+    pub rejected: u64,
+    /// Cascade: routed calls escalated to the recorded model.
+    pub escalated: u64,
+    /// Routed calls whose own eval on the target passed (not degraded).
+    pub passed_own_eval: u64,
+    /// Routed calls whose own eval on the target failed (degraded).
+    pub failed_own_eval: u64,
+    /// The prior: its mean, equivalent sample size and where it comes from.
+    pub prior: PriorSection,
+    /// Evals of this workload's calls on the target: count and failures.
+    pub evals: u64,
+    /// Failed evals.
+    pub eval_failures: u64,
+    /// "measured, n = 412" or "prior only".
+    pub evidence: String,
+    /// Posterior probability that a routed answer is worse: mean and 90% credible interval.
+    pub degradation: Interval,
+    /// Expected degraded responses among the routed calls at risk: mean and interval.
+    pub expected_degraded: Interval,
+    /// The risk target the sample size is computed for.
+    pub risk_target: f64,
+    /// Shadow evals that would bound the risk below the target with 95% confidence, if the
+    /// failure rate stays at its estimate: a count, "already" or "unreachable".
+    pub shadow_evals_needed: String,
+}
+
+/// A prior's summary.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PriorSection {
+    /// Prior mean.
+    pub mean: f64,
+    /// Equivalent sample size.
+    pub ess: f64,
+    /// Which cell of the table, e.g. "prior: opus->sonnet step, chat".
+    pub source: String,
+}
+
+/// A mean and a 90% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Interval {
+    /// Mean.
+    pub mean: f64,
+    /// 5% quantile.
+    pub lo: f64,
+    /// 95% quantile.
+    pub hi: f64,
 }
 
 /// A baseline replay report.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Report {
     /// [`REPORT_SCHEMA`].
     pub schema: String,
@@ -403,6 +479,47 @@ pub struct Report {
     /// how much `auto` leaves on the table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cache_headroom: Vec<CacheHeadroom>,
+}
+
+/// The frontier report's schema id.
+pub const FRONTIER_SCHEMA: &str = "tokensim.frontier/1";
+
+/// `tokensim frontier`: the cost-quality curve of threshold routing to one model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FrontierReport {
+    /// [`FRONTIER_SCHEMA`].
+    pub schema: String,
+    /// The model calls are routed to.
+    pub to: String,
+    /// Calls in the corpus.
+    pub calls: u64,
+    /// Their recorded cost.
+    pub recorded: Usd,
+    /// One point per threshold, ascending.
+    pub points: Vec<FrontierPoint>,
+    /// The cheapest point keeping at least 90% of the quality (none if no point does).
+    pub at_90: Option<FrontierPoint>,
+    /// The cheapest point keeping at least 95% of the quality.
+    pub at_95: Option<FrontierPoint>,
+}
+
+/// One threshold of the sweep.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FrontierPoint {
+    /// Calls with a difficulty below this move.
+    pub threshold: f64,
+    /// Calls routed.
+    pub routed: u64,
+    /// Cost of all calls at this threshold.
+    pub cost: Usd,
+    /// Recorded cost minus cost.
+    pub saving: Usd,
+    /// Cost / recorded cost.
+    pub cost_share: f64,
+    /// Expected degraded answers (docs/quality-risk.md).
+    pub expected_degraded: f64,
+    /// 1 - expected degraded / calls: the share of answers as good as the original.
+    pub quality_retained: f64,
 }
 
 /// Headroom of the `auto` cache policy: its cost minus the hindsight bound's (`optimal`), for

@@ -346,6 +346,14 @@ pub fn render(report: &Report, markup: Markup) -> String {
             } else {
                 out.push_str(&format!("{bullet}levers: {}\n", s.levers.join(" > ")));
             }
+            if !s.quality.is_empty() {
+                h(&mut out, &format!("Quality risk of {}'s routes", s.name));
+                quality_table(&s.quality).render(markup, &mut out);
+                out.push_str(&format!(
+                    "{bullet}P(degraded): posterior mean [90% credible interval] that a routed answer is worse than the original (docs/quality-risk.md); shadow evals: how many more would bound it below {} with 95% confidence at the current estimate\n",
+                    pct(s.quality[0].risk_target)
+                ));
+            }
         }
     }
     for hr in &report.cache_headroom {
@@ -393,6 +401,11 @@ fn decision_notes(d: &Decisions) -> String {
             "calls without prefix data (recorded usage kept)",
         ),
         (d.lost_hit_draw, "batch calls that lost the cache-hit draw"),
+        (d.route_rejected, "routes refused by the risk budget"),
+        (
+            d.escalated,
+            "calls escalated to their recorded model after failing on the cheap one",
+        ),
     ];
     let mut notes: Vec<String> = items
         .iter()
@@ -545,6 +558,128 @@ fn headroom_table(hr: &crate::model::CacheHeadroom) -> Table {
             .collect(),
         total: Some(cells("total".into(), auto_total, opt_total)),
     }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn quality_table(rows: &[crate::model::QualityRow]) -> Table {
+    Table {
+        headers: vec![
+            "workload",
+            "route",
+            "task",
+            "routed",
+            "refused",
+            "P(degraded) [90% CI]",
+            "evidence",
+            "expected degraded",
+            "shadow evals",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.key.label(),
+                    format!("{} > {}", r.from, r.to),
+                    r.task.clone(),
+                    r.routed.to_string(),
+                    r.rejected.to_string(),
+                    format!(
+                        "{} [{}, {}]",
+                        pct(r.degradation.mean),
+                        pct(r.degradation.lo),
+                        pct(r.degradation.hi)
+                    ),
+                    format!("{} ({} failed)", r.evidence, r.eval_failures)
+                        .replace("prior only (0 failed)", "prior only"),
+                    format!(
+                        "{:.0} [{:.0}, {:.0}]",
+                        r.expected_degraded.mean, r.expected_degraded.lo, r.expected_degraded.hi
+                    ),
+                    r.shadow_evals_needed.clone(),
+                ]
+            })
+            .collect(),
+        total: None,
+    }
+}
+
+/// Renders `tokensim frontier` as a terminal table or Markdown.
+pub fn render_frontier(f: &crate::model::FrontierReport, markup: Markup) -> String {
+    let mut out = String::new();
+    let title = format!(
+        "tokensim frontier: routing calls below a difficulty threshold to {}",
+        f.to
+    );
+    match markup {
+        Markup::Terminal => out.push_str(&format!("{title}\n\n")),
+        Markup::Markdown => out.push_str(&format!("## {title}\n\n")),
+    }
+    out.push_str(&format!(
+        "  {} calls, recorded cost {}; quality retained = 1 - expected degraded answers / calls (docs/quality-risk.md)\n\n",
+        f.calls, f.recorded
+    ));
+    let table = Table {
+        headers: vec![
+            "threshold",
+            "routed",
+            "cost",
+            "saving",
+            "cost share",
+            "expected degraded",
+            "quality retained",
+        ],
+        align: vec![Align::Right; 7],
+        rows: f
+            .points
+            .iter()
+            .map(|p| {
+                vec![
+                    format!("{:.2}", p.threshold),
+                    p.routed.to_string(),
+                    p.cost.to_string(),
+                    p.saving.to_string(),
+                    pct(p.cost_share),
+                    format!("{:.0}", p.expected_degraded),
+                    format!("{:.2}%", p.quality_retained * 100.0),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
+    table.render(markup, &mut out);
+    let bullet = if markup == Markup::Markdown {
+        "- "
+    } else {
+        "  "
+    };
+    out.push('\n');
+    for (target, p) in [("90%", &f.at_90), ("95%", &f.at_95)] {
+        out.push_str(&match p {
+            Some(p) => format!(
+                "{bullet}cheapest point keeping {target} of the quality: threshold {:.2}, {} ({} of recorded), {:.2}% retained\n",
+                p.threshold,
+                p.cost,
+                pct(p.cost_share),
+                p.quality_retained * 100.0
+            ),
+            None => format!("{bullet}no threshold keeps {target} of the quality\n"),
+        });
+    }
+    out
 }
 
 /// Renders `tokensim prefixes` as a terminal table or Markdown.

@@ -3,11 +3,32 @@
 //! in [`Decisions`], so reports can say which lever moved which dollars. The stateful cache
 //! replay itself runs in the engine, one scope at a time, on the blocks planned here.
 
-use tokensim_corpus::{LatencyClass, Record, Role, ServiceTier, Speed};
-use tokensim_pricing::{Catalog, ModelId, Ratio, Tokens};
+use tokensim_corpus::{LatencyClass, Record, Role, ServiceTier, Speed, Task};
+use tokensim_pricing::{Catalog, Cost, ModelId, Ratio, Terms, Tokens};
 
 use crate::cache::{Block, Ttl};
-use crate::scenario::{CachePolicy, Match, Scenario};
+use crate::scenario::{CachePolicy, Escalation, Match, RoutePolicy, Scenario};
+
+/// The estimated share of degraded answers when a call moves to another model
+/// (docs/quality-risk.md): what risk budgets and cascades decide with.
+pub trait RiskModel: Sync {
+    /// The posterior mean for this call's (workload, task) moving from `from` to `to`, in parts
+    /// per million.
+    fn degradation_ppm(&self, r: &Record, from: ModelId, to: ModelId) -> u32;
+}
+
+/// What the route lever did to a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteOutcome {
+    /// The recorded model.
+    pub from: ModelId,
+    /// The model the policy chose.
+    pub to: ModelId,
+    /// The risk budget refused the move: the call kept its model.
+    pub rejected: bool,
+    /// Cascade: the cheap answer failed and the call ran again on the recorded model.
+    pub escalated: bool,
+}
 
 /// What the levers did to one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +55,10 @@ pub struct Decisions {
     pub no_prefix_data: bool,
     /// A batch call that lost its cache-hit draw.
     pub lost_hit_draw: bool,
+    /// A route refused by the risk budget.
+    pub route_rejected: bool,
+    /// Cascade: escalated to the recorded model.
+    pub escalated: bool,
 }
 
 /// A call as the scenario would have made it.
@@ -60,6 +85,10 @@ pub struct Counterfactual {
     pub auto: Option<AutoPlan>,
     /// What the levers did.
     pub decisions: Decisions,
+    /// What routing decided, when a policy picked another model (applied or rejected).
+    pub route: Option<RouteOutcome>,
+    /// Cascade: the escalated call on the recorded model, billed as recorded.
+    pub escalated: Option<(Tokens, Cost)>,
 }
 
 /// Where the `auto` policy put a call's breakpoints, and the keys of the statistics that choose
@@ -214,6 +243,42 @@ impl ReuseStats {
     }
 }
 
+/// A call's difficulty in parts per million: its `difficulty` field, or the documented heuristic
+/// (docs/routing.md): a base by task class, plus 0.05 per doubling of the total input above 2,000
+/// tokens (at most 0.2), plus 0.1 when the prompt carries tools, at most 1.
+pub fn difficulty_ppm(r: &Record) -> u32 {
+    if let Some(d) = r.difficulty_ppm {
+        return d;
+    }
+    let base: u32 = match r.task {
+        Some(Task::Classification) => 100_000,
+        Some(Task::Extraction) => 200_000,
+        Some(Task::Summarization) => 300_000,
+        Some(Task::Chat) => 400_000,
+        Some(Task::Code) => 600_000,
+        Some(Task::Reasoning) => 700_000,
+        Some(Task::Agent) => 800_000,
+        Some(Task::Other) | None => 500_000,
+    };
+    let total = r.usage.total_input_tokens();
+    let mut doublings = 0u32;
+    while doublings < 4 && total > 2_000u64 << (doublings + 1) {
+        doublings += 1;
+    }
+    let tools = if has_tools(r) { 100_000 } else { 0 };
+    (base + 50_000 * doublings + tools).min(1_000_000)
+}
+
+fn has_tools(r: &Record) -> bool {
+    r.segments.iter().any(|s| s.role == Role::Tools)
+}
+
+/// A seeded draw for a call (its `id`, else its content; never its position) against a rate in
+/// parts per million: the cascade's escalation when the call has no eval of its own.
+pub fn draw(seed: u64, r: &Record, ppm: u32) -> bool {
+    ppm > 0 && wins_hit_draw(seed ^ 0x6a09_e667_f3bc_c908, r, ppm)
+}
+
 impl Match {
     /// Whether a record (served by `model` as recorded) matches.
     pub fn matches(&self, r: &Record, model: ModelId) -> bool {
@@ -231,6 +296,14 @@ impl Match {
             && (self.tag.is_empty() || self.tag.iter().any(|t| r.tags.contains(t)))
             && self.stream.is_none_or(|s| r.stream == Some(s))
             && (self.service_tier.is_empty() || self.service_tier.contains(&r.service_tier))
+            && self.input_tokens.contains(r.usage.total_input_tokens())
+            && self.output_tokens.contains(r.usage.output_tokens)
+            && (!self.thinking_tokens.is_set()
+                || r.thinking_tokens
+                    .is_some_and(|t| self.thinking_tokens.contains(t)))
+            && self
+                .tools
+                .is_none_or(|t| !r.segments.is_empty() && has_tools(r) == t)
     }
 }
 
@@ -291,19 +364,81 @@ pub fn wins_hit_draw(seed: u64, r: &Record, ppm: u32) -> bool {
     h % 1_000_000 < u64::from(ppm)
 }
 
-/// Applies the scenario's stateless levers to one record whose recorded model is `model`.
-pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Counterfactual {
+/// The oracle's choice: the cheapest model whose recorded eval passed, priced on the call's
+/// recorded usage (scaled by the pair's token ratio) and terms; the recorded model when no
+/// passing model is cheaper. Ties keep the recorded model, then the first eval listed.
+fn oracle(
+    r: &Record,
+    model: ModelId,
+    catalog: &Catalog,
+    ratios: &std::collections::BTreeMap<(ModelId, ModelId), Ratio>,
+) -> Option<ModelId> {
+    let terms = |m: ModelId| Terms {
+        day: r.ts.day(),
+        batch: r.service_tier == ServiceTier::Batch,
+        us_residency: r.us_residency(),
+        fast: r.speed == Speed::Fast && catalog.has_fast(m, r.ts.day()),
+    };
+    let cost = |m: ModelId| {
+        let ratio = ratios.get(&(model, m)).copied().unwrap_or(Ratio::ONE);
+        let t = recorded_tokens(r).scaled(ratio);
+        catalog.price(m, &t, &terms(m)).ok().map(|c| c.total())
+    };
+    let mut best = (cost(model)?, model);
+    for e in r.evals.iter().filter(|e| e.pass) {
+        let Ok(m) = catalog.resolve(&e.model) else {
+            continue;
+        };
+        if let Some(c) = cost(m) {
+            if c < best.0 {
+                best = (c, m);
+            }
+        }
+    }
+    Some(best.1)
+}
+
+fn recorded_tokens(r: &Record) -> Tokens {
     let u = &r.usage;
+    Tokens {
+        input: u.input_tokens,
+        cache_write_5m: u.cache_write_5m_tokens,
+        cache_write_1h: u.cache_write_1h_tokens,
+        cache_read: u.cache_read_input_tokens,
+        output: u.output_tokens,
+        web_search_requests: u.web_search_requests,
+    }
+}
+
+trait Scaled {
+    fn scaled(self, ratio: Ratio) -> Self;
+}
+
+impl Scaled for Tokens {
+    /// Every token component scaled by the ratio, each rounded half up (DESIGN 5a).
+    fn scaled(self, ratio: Ratio) -> Tokens {
+        Tokens {
+            input: scale(self.input, ratio),
+            cache_write_5m: scale(self.cache_write_5m, ratio),
+            cache_write_1h: scale(self.cache_write_1h, ratio),
+            cache_read: scale(self.cache_read, ratio),
+            output: scale(self.output, ratio),
+            web_search_requests: self.web_search_requests,
+        }
+    }
+}
+
+/// Applies the scenario's stateless levers to one record whose recorded model is `model`.
+pub fn plan(
+    s: &Scenario,
+    r: &Record,
+    model: ModelId,
+    catalog: &Catalog,
+    risk: &dyn RiskModel,
+) -> Counterfactual {
     let mut cf = Counterfactual {
         model,
-        tokens: Tokens {
-            input: u.input_tokens,
-            cache_write_5m: u.cache_write_5m_tokens,
-            cache_write_1h: u.cache_write_1h_tokens,
-            cache_read: u.cache_read_input_tokens,
-            output: u.output_tokens,
-            web_search_requests: u.web_search_requests,
-        },
+        tokens: recorded_tokens(r),
         batch: r.service_tier == ServiceTier::Batch,
         us_residency: r.us_residency(),
         fast: r.speed == Speed::Fast,
@@ -312,28 +447,91 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
         may_hit: true,
         auto: None,
         decisions: Decisions::default(),
+        route: None,
+        escalated: None,
     };
     let policy = s.cache.as_ref().map_or(CachePolicy::Recorded, |c| c.policy);
     let day = r.ts.day();
     let mut ratio = Ratio::ONE;
 
     if let Some(route) = &s.route {
-        if let Some(rule) = route.rules.iter().find(|rule| rule.when.matches(r, model)) {
-            if rule.to != model {
+        let target = match route.policy {
+            RoutePolicy::Rules => route
+                .rules
+                .iter()
+                .find(|rule| rule.when.matches(r, model))
+                .map(|rule| rule.to),
+            RoutePolicy::Cascade { to, .. } => route.when.matches(r, model).then_some(to),
+            RoutePolicy::Threshold { to, threshold_ppm } => {
+                (route.when.matches(r, model) && difficulty_ppm(r) < threshold_ppm).then_some(to)
+            }
+            RoutePolicy::Oracle => route
+                .when
+                .matches(r, model)
+                .then(|| oracle(r, model, catalog, &route.token_ratios))
+                .flatten(),
+        };
+        let mut target = target.filter(|&to| to != model);
+        if let Some(to) = target {
+            let rejected = route
+                .budget_ppm(r, model)
+                .is_some_and(|b| risk.degradation_ppm(r, model, to) > b);
+            let escalated = !rejected
+                && match route.policy {
+                    RoutePolicy::Cascade { escalation, .. } => {
+                        let own = r
+                            .evals
+                            .iter()
+                            .find(|e| catalog.resolve(&e.model).is_ok_and(|m| m == to));
+                        match (escalation, own) {
+                            (Escalation::Evals, Some(e)) => !e.pass,
+                            (Escalation::Evals, None) => {
+                                draw(route.seed, r, risk.degradation_ppm(r, model, to))
+                            }
+                            (Escalation::Rate(p), _) => draw(route.seed, r, p),
+                        }
+                    }
+                    _ => false,
+                };
+            cf.route = Some(RouteOutcome {
+                from: model,
+                to,
+                rejected,
+                escalated,
+            });
+            cf.decisions.route_rejected = rejected;
+            cf.decisions.escalated = escalated;
+            if escalated {
+                // The cheap answer failed: the call runs again on the recorded model, billed as
+                // it was recorded (its own tier and cache split).
+                let t = recorded_tokens(r);
+                let terms = Terms {
+                    day,
+                    batch: r.service_tier == ServiceTier::Batch,
+                    us_residency: r.us_residency(),
+                    fast: r.speed == Speed::Fast,
+                };
+                let cost = catalog
+                    .price(model, &t, &terms)
+                    .expect("a recorded call that priced prices again");
+                cf.escalated = Some((t, cost));
+            }
+            if rejected {
+                target = None;
+            }
+        }
+        if let Some(to) = target {
+            {
                 ratio = route
                     .token_ratios
-                    .get(&(model, rule.to))
+                    .get(&(model, to))
                     .copied()
                     .unwrap_or(Ratio::ONE);
+                cf.tokens = cf.tokens.scaled(ratio);
                 let t = &mut cf.tokens;
-                t.input = scale(t.input, ratio);
-                t.cache_write_5m = scale(t.cache_write_5m, ratio);
-                t.cache_write_1h = scale(t.cache_write_1h, ratio);
-                t.cache_read = scale(t.cache_read, ratio);
-                t.output = scale(t.output, ratio);
-                cf.model = rule.to;
+                cf.model = to;
                 cf.decisions.routed = true;
-                if cf.fast && !catalog.has_fast(rule.to, day) {
+                if cf.fast && !catalog.has_fast(to, day) {
                     cf.fast = false;
                     cf.decisions.fast_dropped = true;
                 }
@@ -343,7 +541,7 @@ pub fn plan(s: &Scenario, r: &Record, model: ModelId, catalog: &Catalog) -> Coun
                     let cached = t.cache_read + t.cache_write_5m + t.cache_write_1h;
                     if cached > 0 {
                         cf.decisions.cache_carried_over = true;
-                        if cached < catalog.model(rule.to).min_cacheable_tokens {
+                        if cached < catalog.model(to).min_cacheable_tokens {
                             t.input += cached;
                             t.cache_read = 0;
                             t.cache_write_5m = 0;

@@ -42,6 +42,35 @@ pub struct Match {
     pub stream: Option<bool>,
     /// Recorded `service_tier` in this list.
     pub service_tier: Vec<ServiceTier>,
+    /// Total input tokens within these bounds (inclusive).
+    pub input_tokens: Bounds,
+    /// Output tokens within these bounds (inclusive).
+    pub output_tokens: Bounds,
+    /// Thinking tokens within these bounds (a call that does not record them never matches).
+    pub thinking_tokens: Bounds,
+    /// Whether the prompt has a `tools` segment (a call without segments never matches).
+    pub tools: Option<bool>,
+}
+
+/// Inclusive token bounds of a `when` (`min_…` and `max_…` keys); unset means no bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Bounds {
+    /// At least this many.
+    pub min: Option<u64>,
+    /// At most this many.
+    pub max: Option<u64>,
+}
+
+impl Bounds {
+    /// Whether a bound is set.
+    pub fn is_set(&self) -> bool {
+        self.min.is_some() || self.max.is_some()
+    }
+
+    /// Whether `n` lies within the bounds.
+    pub fn contains(&self, n: u64) -> bool {
+        self.min.is_none_or(|m| n >= m) && self.max.is_none_or(|m| n <= m)
+    }
 }
 
 /// The keys a `when` table may use.
@@ -55,6 +84,13 @@ pub const MATCH_KEYS: &[&str] = &[
     "tag",
     "stream",
     "service_tier",
+    "min_input_tokens",
+    "max_input_tokens",
+    "min_output_tokens",
+    "max_output_tokens",
+    "min_thinking_tokens",
+    "max_thinking_tokens",
+    "tools",
 ];
 
 /// `[[route.rule]]`: send matching calls to another model.
@@ -66,14 +102,78 @@ pub struct RouteRule {
     pub to: ModelId,
 }
 
-/// `[route]`: model routing by ordered rules; the first match wins, unmatched calls keep their
-/// model.
+/// How a `[route]` lever picks the model (docs/routing.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoutePolicy {
+    /// Ordered rules; the first match sends the call to its model.
+    #[default]
+    Rules,
+    /// Try `to` first; escalate to the recorded model when the cheap answer fails.
+    Cascade {
+        /// The cheap model tried first.
+        to: ModelId,
+        /// How failures are decided.
+        escalation: Escalation,
+    },
+    /// The cheapest model whose recorded eval passed (the recorded model when none did).
+    Oracle,
+    /// Send the call to `to` when its difficulty is below the threshold.
+    Threshold {
+        /// The target model.
+        to: ModelId,
+        /// Difficulty threshold, parts per million.
+        threshold_ppm: u32,
+    },
+}
+
+/// How a cascade decides that the cheap answer failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escalation {
+    /// The call's own eval on the cheap model; without one, a draw at the estimated
+    /// degradation rate of its (workload, model pair).
+    Evals,
+    /// A draw at this rate, parts per million.
+    Rate(u32),
+}
+
+/// `[route]`: model routing, with risk budgets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteLever {
-    /// The rules, in file order.
+    /// How the target is chosen.
+    pub policy: RoutePolicy,
+    /// `rules`: the rules, in file order.
     pub rules: Vec<RouteRule>,
+    /// `cascade`, `oracle`, `threshold`: which calls the policy considers.
+    pub when: Match,
     /// Token-count ratios per (from, to) model pair; absent pairs are 1.
     pub token_ratios: BTreeMap<(ModelId, ModelId), Ratio>,
+    /// `[[route.risk_budget]]`: the first match caps the estimated degradation rate of a route,
+    /// parts per million; routes above it are rejected (the call keeps its model).
+    pub risk_budgets: Vec<(Match, u32)>,
+    /// Seed of the cascade's escalation draws.
+    pub seed: u64,
+}
+
+impl RouteLever {
+    /// The risk budget of a call, parts per million, if one applies.
+    pub fn budget_ppm(&self, r: &tokensim_corpus::Record, model: ModelId) -> Option<u32> {
+        self.risk_budgets
+            .iter()
+            .find(|(m, _)| m.matches(r, model))
+            .map(|(_, b)| *b)
+    }
+
+    /// Whether routing decisions depend on the corpus's eval counts (a pre-pass collects them).
+    pub fn needs_evals(&self) -> bool {
+        !self.risk_budgets.is_empty()
+            || matches!(
+                self.policy,
+                RoutePolicy::Cascade {
+                    escalation: Escalation::Evals,
+                    ..
+                }
+            )
+    }
 }
 
 /// `[caps]`: output caps.
@@ -193,9 +293,31 @@ type When = toml::Spanned<BTreeMap<String, toml::Spanned<toml::Value>>>;
 #[serde(deny_unknown_fields)]
 struct FileRoute {
     #[serde(default)]
+    policy: Option<toml::Spanned<String>>,
+    #[serde(default)]
     rule: Vec<FileRule>,
     #[serde(default)]
+    when: Option<When>,
+    #[serde(default)]
+    to: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    escalation: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    threshold: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
     token_ratio: Vec<FileRatio>,
+    #[serde(default)]
+    risk_budget: Vec<FileBudget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBudget {
+    #[serde(default)]
+    when: Option<When>,
+    max: toml::Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +520,36 @@ impl Ctx<'_> {
                     toml::Value::Boolean(b) => m.stream = Some(*b),
                     _ => return self.err(v.span(), "when.stream: expected true or false"),
                 },
+                "tools" => match v.get_ref() {
+                    toml::Value::Boolean(b) => m.tools = Some(*b),
+                    _ => return self.err(v.span(), "when.tools: expected true or false"),
+                },
+                "min_input_tokens"
+                | "max_input_tokens"
+                | "min_output_tokens"
+                | "max_output_tokens"
+                | "min_thinking_tokens"
+                | "max_thinking_tokens" => {
+                    let n = match v.get_ref() {
+                        toml::Value::Integer(n) if *n >= 0 => *n as u64,
+                        _ => {
+                            return self.err(
+                                v.span(),
+                                format!("when.{key}: expected a whole number of tokens, 0 or more"),
+                            )
+                        }
+                    };
+                    let b = match &key[4..] {
+                        "input_tokens" => &mut m.input_tokens,
+                        "output_tokens" => &mut m.output_tokens,
+                        _ => &mut m.thinking_tokens,
+                    };
+                    if key.starts_with("min") {
+                        b.min = Some(n);
+                    } else {
+                        b.max = Some(n);
+                    }
+                }
                 other => {
                     return self.err(
                         v.span(),
@@ -413,13 +565,17 @@ impl Ctx<'_> {
     }
 
     fn probability_ppm(&self, s: &toml::Spanned<String>) -> Result<u32, ScenarioError> {
-        let r = Ratio::parse(s.get_ref())
-            .or_else(|m| self.err(s.span(), format!("batch_hit_probability: {m}")))?;
+        self.share_ppm("batch_hit_probability", s)
+    }
+
+    /// A decimal string between 0 and 1 with at most six decimals, in parts per million.
+    fn share_ppm(&self, key: &str, s: &toml::Spanned<String>) -> Result<u32, ScenarioError> {
+        let r = Ratio::parse(s.get_ref()).or_else(|m| self.err(s.span(), format!("{key}: {m}")))?;
         let ppm = u128::from(r.num) * 1_000_000;
         if r.num > r.den || ppm % u128::from(r.den) != 0 {
             return self.err(
                 s.span(),
-                "batch_hit_probability: must be between 0 and 1 with at most six decimals",
+                format!("{key}: must be between 0 and 1 with at most six decimals"),
             );
         }
         Ok((ppm / u128::from(r.den)) as u32)
@@ -458,6 +614,89 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                     to: ctx.model(&rule.to)?,
                 });
             }
+            let policy_name = r.policy.as_ref().map_or("rules", |p| p.get_ref().as_str());
+            let span = r.policy.as_ref().map_or(0..0, |p| p.span());
+            let need_to = |what: &str| match &r.to {
+                Some(to) => ctx.model(to),
+                None => ctx.err(
+                    span.clone(),
+                    format!("route: policy {what:?} needs `to`, the target model"),
+                ),
+            };
+            let policy = match policy_name {
+                "rules" => RoutePolicy::Rules,
+                "cascade" => RoutePolicy::Cascade {
+                    to: need_to("cascade")?,
+                    escalation: match &r.escalation {
+                        None => Escalation::Evals,
+                        Some(e) if e.get_ref() == "evals" => Escalation::Evals,
+                        Some(e) => Escalation::Rate(ctx.share_ppm("route.escalation", e).or_else(
+                            |_| {
+                                ctx.err(
+                                    e.span(),
+                                    "route.escalation: \"evals\" or a rate between 0 and 1 as a string, e.g. \"0.15\"",
+                                )
+                            },
+                        )?),
+                    },
+                },
+                "oracle" => RoutePolicy::Oracle,
+                "threshold" => RoutePolicy::Threshold {
+                    to: need_to("threshold")?,
+                    threshold_ppm: match &r.threshold {
+                        Some(t) => ctx.share_ppm("route.threshold", t)?,
+                        None => {
+                            return ctx.err(
+                                span,
+                                "route: policy \"threshold\" needs `threshold`, a difficulty between 0 and 1 as a string",
+                            )
+                        }
+                    },
+                },
+                other => {
+                    return ctx.err(
+                        span,
+                        format!("route.policy: unknown policy {other:?}; valid: rules, cascade, oracle, threshold"),
+                    )
+                }
+            };
+            let rules_policy = policy == RoutePolicy::Rules;
+            if !rules_policy && !r.rule.is_empty() {
+                return ctx.err(
+                    span,
+                    format!("route: [[route.rule]] belongs to policy \"rules\", not {policy_name:?}; use `when` to choose the calls"),
+                );
+            }
+            if rules_policy
+                && (r.to.is_some()
+                    || r.when.is_some()
+                    || r.escalation.is_some()
+                    || r.threshold.is_some())
+            {
+                return ctx.err(
+                    span,
+                    "route: `to`, `when`, `escalation` and `threshold` belong to the policies cascade, oracle and threshold; policy \"rules\" uses [[route.rule]]",
+                );
+            }
+            if r.escalation.is_some() && !matches!(policy, RoutePolicy::Cascade { .. }) {
+                return ctx.err(span, "route: `escalation` belongs to policy \"cascade\"");
+            }
+            if r.threshold.is_some() && !matches!(policy, RoutePolicy::Threshold { .. }) {
+                return ctx.err(span, "route: `threshold` belongs to policy \"threshold\"");
+            }
+            if r.to.is_some() && policy == RoutePolicy::Oracle {
+                return ctx.err(
+                    span,
+                    "route: policy \"oracle\" picks the model itself; remove `to`",
+                );
+            }
+            let mut risk_budgets = Vec::new();
+            for b in &r.risk_budget {
+                risk_budgets.push((
+                    ctx.when(&b.when)?,
+                    ctx.share_ppm("risk_budget.max", &b.max)?,
+                ));
+            }
             let mut token_ratios = BTreeMap::new();
             for t in &r.token_ratio {
                 let ratio = Ratio::parse(t.ratio.get_ref())
@@ -468,8 +707,12 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                 token_ratios.insert((ctx.model(&t.from)?, ctx.model(&t.to)?), ratio);
             }
             Some(RouteLever {
+                policy,
                 rules,
+                when: ctx.when(&r.when)?,
                 token_ratios,
+                risk_budgets,
+                seed: r.seed,
             })
         }
     };

@@ -21,12 +21,233 @@ fn scenario(cat: &Catalog, toml: &str) -> Scenario {
     .unwrap()
 }
 
+/// A risk model that says the same for every move.
+struct Fixed(u32);
+
+impl RiskModel for Fixed {
+    fn degradation_ppm(&self, _: &Record, _: ModelId, _: ModelId) -> u32 {
+        self.0
+    }
+}
+
 fn check(toml: &str, json: &str) -> Counterfactual {
+    check_risk(toml, json, 50_000)
+}
+
+fn check_risk(toml: &str, json: &str, risk_ppm: u32) -> Counterfactual {
     let cat = Catalog::builtin();
     let s = scenario(&cat, toml);
     let r = record(json);
     let m = cat.resolve(&r.model).unwrap();
-    plan(&s, &r, m, &cat)
+    plan(&s, &r, m, &cat, &Fixed(risk_ppm))
+}
+
+/// `SONNET` with extra top-level fields spliced in.
+fn sonnet_with(extra: &str) -> String {
+    SONNET.replacen('{', &format!("{{{extra},"), 1)
+}
+
+#[test]
+fn rules_match_on_sizes_thinking_and_tools() {
+    let cat = Catalog::builtin();
+    let haiku = cat.resolve("claude-haiku-5-5").unwrap();
+    let routed = |when: &str, json: &str| {
+        let cf = check(
+            &format!("[[route.rule]]\nwhen = {{ {when} }}\nto = \"claude-haiku-5-5\"\n"),
+            json,
+        );
+        cf.model == haiku
+    };
+    // SONNET: 4,000 input tokens in total (1,000 + 3,000 read), 500 output.
+    assert!(
+        routed("max_input_tokens = 4000", SONNET),
+        "bounds are inclusive"
+    );
+    assert!(!routed("max_input_tokens = 3999", SONNET));
+    assert!(routed("min_input_tokens = 4000", SONNET));
+    assert!(!routed("min_input_tokens = 4001", SONNET));
+    assert!(routed(
+        "min_output_tokens = 500, max_output_tokens = 500",
+        SONNET
+    ));
+    assert!(!routed("max_output_tokens = 499", SONNET));
+    assert!(
+        !routed("max_thinking_tokens = 1000", SONNET),
+        "a call without thinking_tokens never matches a thinking bound"
+    );
+    let thinking = sonnet_with(r#""thinking_tokens":300"#);
+    assert!(routed("max_thinking_tokens = 300", &thinking));
+    assert!(!routed("min_thinking_tokens = 301", &thinking));
+    assert!(
+        !routed("tools = false", SONNET),
+        "a call without segments says nothing about tools"
+    );
+    let seg = |role: &str, n: u64| format!(r#"{{"role":"{role}","hash":"h{role}","tokens":{n}}}"#);
+    let with_tools = SONNET.replace(
+        r#""usage""#,
+        &format!(
+            r#""prompt":{{"segments":[{},{}]}},"usage""#,
+            seg("tools", 3000),
+            seg("user", 1000)
+        ),
+    );
+    let without = SONNET.replace(
+        r#""usage""#,
+        &format!(
+            r#""prompt":{{"segments":[{},{}]}},"usage""#,
+            seg("system", 3000),
+            seg("user", 1000)
+        ),
+    );
+    assert!(routed("tools = true", &with_tools));
+    assert!(!routed("tools = false", &with_tools));
+    assert!(routed("tools = false", &without));
+}
+
+#[test]
+fn risk_budget_rejects_routes_above_it_and_keeps_the_model() {
+    let toml = "[[route.rule]]\nto = \"claude-haiku-5-5\"\n[[route.risk_budget]]\nwhen = { team = \"t\" }\nmax = \"0.05\"\n";
+    let cat = Catalog::builtin();
+    let sonnet = cat.resolve("claude-sonnet-4-5").unwrap();
+    let haiku = cat.resolve("claude-haiku-5-5").unwrap();
+    let at = check_risk(toml, SONNET, 50_000);
+    assert_eq!(at.model, haiku, "a risk equal to the budget is within it");
+    assert!(!at.decisions.route_rejected);
+    let above = check_risk(toml, SONNET, 50_001);
+    assert_eq!(above.model, sonnet);
+    assert!(above.decisions.route_rejected && !above.decisions.routed);
+    assert_eq!(
+        above.route,
+        Some(RouteOutcome {
+            from: sonnet,
+            to: haiku,
+            rejected: true,
+            escalated: false
+        })
+    );
+    assert_eq!((above.tokens.input, above.tokens.cache_read), (1000, 3000));
+    let other_team = check_risk(
+        toml,
+        &SONNET.replace(r#""team":"t""#, r#""team":"u""#),
+        999_999,
+    );
+    assert_eq!(other_team.model, haiku, "no budget matches: no limit");
+}
+
+#[test]
+fn cascade_costs_the_cheap_call_plus_the_escalated_original() {
+    let cat = Catalog::builtin();
+    let sonnet = cat.resolve("claude-sonnet-4-5").unwrap();
+    let haiku = cat.resolve("claude-haiku-5-5").unwrap();
+    let toml = "[route]\npolicy = \"cascade\"\nto = \"claude-haiku-5-5\"\n";
+    // The call's own eval decides.
+    let failed = sonnet_with(r#""evals":[{"model":"claude-haiku-5-5","pass":false}]"#);
+    let cf = check_risk(toml, &failed, 0);
+    assert_eq!(cf.model, haiku);
+    assert!(cf.decisions.routed && cf.decisions.escalated);
+    let (t, cost) = cf.escalated.expect("escalated");
+    assert_eq!((t.input, t.cache_read, t.output), (1000, 3000, 500));
+    // Sonnet 4.5 as recorded: 1000 x $3 + 3000 x $0.30 + 500 x $15 per MTok = $0.0114.
+    assert_eq!(cost.total().0, 11_400_000_000);
+    assert_eq!(cf.route.unwrap().from, sonnet);
+    let passed = sonnet_with(r#""evals":[{"model":"claude-haiku-5-5","pass":true}]"#);
+    let cf = check_risk(toml, &passed, 1_000_000);
+    assert!(
+        !cf.decisions.escalated && cf.escalated.is_none(),
+        "its eval passed"
+    );
+    // Without an eval: a draw at the estimated rate; 0 never escalates, 1 always does.
+    assert!(check_risk(toml, SONNET, 0).escalated.is_none());
+    assert!(check_risk(toml, SONNET, 1_000_000).escalated.is_some());
+    // A fixed rate ignores the estimate; the draw is per call id, so about that share escalates.
+    let fixed = "[route]\npolicy = \"cascade\"\nto = \"claude-haiku-5-5\"\nescalation = \"0.25\"\n";
+    let n = (0..4000)
+        .filter(|i| {
+            check_risk(fixed, &sonnet_with(&format!(r#""id":"c{i}""#)), 0)
+                .escalated
+                .is_some()
+        })
+        .count();
+    assert!((900..1100).contains(&n), "{n} of 4000 escalated at 25%");
+}
+
+#[test]
+fn oracle_picks_the_cheapest_passing_model() {
+    let cat = Catalog::builtin();
+    let id = |m: &str| cat.resolve(m).unwrap();
+    let toml = "[route]\npolicy = \"oracle\"\n";
+    let evals = |list: &str| sonnet_with(&format!(r#""evals":[{list}]"#));
+    let cf = check(
+        toml,
+        &evals(
+            r#"{"model":"claude-sonnet-5-5","pass":true},{"model":"claude-haiku-5-5","pass":true},{"model":"claude-haiku-4-5","pass":true}"#,
+        ),
+    );
+    assert_eq!(cf.model, id("claude-haiku-5-5"));
+    let cf = check(
+        toml,
+        &evals(
+            r#"{"model":"claude-sonnet-5-5","pass":true},{"model":"claude-haiku-5-5","pass":false}"#,
+        ),
+    );
+    assert_eq!(
+        cf.model,
+        id("claude-sonnet-5-5"),
+        "a failed eval is no candidate"
+    );
+    let cf = check(toml, &evals(r#"{"model":"claude-opus-4-1","pass":true}"#));
+    assert_eq!(cf.model, id("claude-sonnet-4-5"), "never a dearer model");
+    assert!(cf.route.is_none());
+    assert_eq!(
+        check(toml, SONNET).model,
+        id("claude-sonnet-4-5"),
+        "no evals: kept"
+    );
+}
+
+#[test]
+fn threshold_routes_calls_below_the_difficulty() {
+    let cat = Catalog::builtin();
+    let haiku = cat.resolve("claude-haiku-5-5").unwrap();
+    let toml = |t: &str| {
+        format!("[route]\npolicy = \"threshold\"\nto = \"claude-haiku-5-5\"\nthreshold = \"{t}\"\n")
+    };
+    // SONNET is classification (0.1) with 4,000 input tokens (no doubling above 2,000 yet).
+    let r = record(SONNET);
+    assert_eq!(difficulty_ppm(&r), 100_000);
+    assert_ne!(check(&toml("0.1"), SONNET).model, haiku, "strictly below");
+    assert_eq!(check(&toml("0.100001"), SONNET).model, haiku);
+    let given = sonnet_with(r#""difficulty":0.35"#);
+    assert_eq!(difficulty_ppm(&record(&given)), 350_000, "the field wins");
+    assert_ne!(check(&toml("0.35"), &given).model, haiku);
+    assert_eq!(check(&toml("0.36"), &given).model, haiku);
+}
+
+#[test]
+fn difficulty_heuristic_adds_size_and_tools() {
+    let mut r = record(SONNET);
+    r.task = Some(Task::Code);
+    r.usage.input_tokens = 1000;
+    r.usage.cache_read_input_tokens = 3000;
+    assert_eq!(
+        difficulty_ppm(&r),
+        600_000,
+        "4,000 tokens: not above 2 x 2,000"
+    );
+    r.usage.input_tokens = 1001;
+    assert_eq!(difficulty_ppm(&r), 650_000, "one doubling");
+    r.usage.input_tokens = 10_000_000;
+    assert_eq!(difficulty_ppm(&r), 800_000, "at most four doublings");
+    r.task = Some(Task::Agent);
+    r.segments.push(tokensim_corpus::Segment {
+        role: Role::Tools,
+        hash: 1,
+        tokens: 10,
+        cache_control: None,
+    });
+    assert_eq!(difficulty_ppm(&r), 1_000_000, "capped at 1");
+    r.task = None;
+    assert_eq!(difficulty_ppm(&r), 800_000, "no task: 0.5");
 }
 
 const SONNET: &str = r#"{"ts":"2026-10-05T09:00:00Z","model":"claude-sonnet-4-5","team":"t","task":"classification","latency_class":"async","stream":false,"usage":{"input_tokens":1000,"output_tokens":500,"cache_creation_input_tokens":0,"cache_read_input_tokens":3000}}"#;

@@ -102,3 +102,105 @@ fn lever_ids_in_pipeline_order() {
     let s = ok("name = \"x\"\n[cache]\npolicy = \"off\"\n[[route.rule]]\nto = \"claude-haiku-5-5\"\n[batch]\n[caps]\n");
     assert_eq!(s.lever_ids(), ["route", "caps", "batch", "cache"]);
 }
+
+#[test]
+fn route_policies_parse_and_their_mistakes_say_what_is_missing() {
+    let cat = Catalog::builtin();
+    let haiku = cat.resolve("claude-haiku-5-5").unwrap();
+    let s = ok("name = \"x\"\n[route]\npolicy = \"cascade\"\nto = \"claude-haiku-5-5\"\nescalation = \"0.2\"\nwhen = { team = \"t\" }\n");
+    let r = s.route.unwrap();
+    assert_eq!(
+        r.policy,
+        RoutePolicy::Cascade {
+            to: haiku,
+            escalation: Escalation::Rate(200_000)
+        }
+    );
+    assert_eq!(r.when.team, vec!["t".to_string()]);
+    assert!(!r.needs_evals(), "a fixed rate needs no evals");
+    let s = ok("name = \"x\"\n[route]\npolicy = \"cascade\"\nto = \"claude-haiku-5-5\"\n");
+    assert!(
+        s.route.unwrap().needs_evals(),
+        "escalation defaults to evals"
+    );
+    let s = ok("name = \"x\"\n[route]\npolicy = \"threshold\"\nto = \"claude-haiku-5-5\"\nthreshold = \"0.35\"\n[[route.risk_budget]]\nwhen = { app = \"a\" }\nmax = \"0.02\"\n");
+    let r = s.route.unwrap();
+    assert_eq!(
+        r.policy,
+        RoutePolicy::Threshold {
+            to: haiku,
+            threshold_ppm: 350_000
+        }
+    );
+    assert_eq!(r.risk_budgets.len(), 1);
+    assert_eq!(r.risk_budgets[0].1, 20_000);
+    assert!(r.needs_evals(), "a risk budget decides with the evals");
+    assert_eq!(
+        ok("name = \"x\"\n[route]\npolicy = \"oracle\"\n")
+            .route
+            .unwrap()
+            .policy,
+        RoutePolicy::Oracle
+    );
+
+    let e = err("name = \"x\"\n[route]\npolicy = \"frugal\"\n");
+    assert_eq!(
+        e,
+        "s.toml:3: route.policy: unknown policy \"frugal\"; valid: rules, cascade, oracle, threshold"
+    );
+    let e = err("name = \"x\"\n[route]\npolicy = \"cascade\"\n");
+    assert_eq!(
+        e,
+        "s.toml:3: route: policy \"cascade\" needs `to`, the target model"
+    );
+    let e = err("name = \"x\"\n[route]\npolicy = \"threshold\"\nto = \"claude-haiku-5-5\"\n");
+    assert!(
+        e.starts_with("s.toml:3: route: policy \"threshold\" needs `threshold`"),
+        "{e}"
+    );
+    let e = err(
+        "name = \"x\"\n[route]\npolicy = \"oracle\"\n[[route.rule]]\nto = \"claude-haiku-5-5\"\n",
+    );
+    assert!(
+        e.contains("[[route.rule]] belongs to policy \"rules\""),
+        "{e}"
+    );
+    let e = err("name = \"x\"\n[route]\nto = \"claude-haiku-5-5\"\n");
+    assert!(e.contains("policy \"rules\" uses [[route.rule]]"), "{e}");
+    let e = err("name = \"x\"\n[route]\npolicy = \"oracle\"\nto = \"claude-haiku-5-5\"\n");
+    assert!(e.contains("picks the model itself"), "{e}");
+    let e = err("name = \"x\"\n[route]\npolicy = \"cascade\"\nto = \"claude-haiku-5-5\"\nescalation = \"often\"\n");
+    assert!(
+        e.starts_with("s.toml:5: route.escalation: \"evals\" or a rate"),
+        "{e}"
+    );
+    let e = err("name = \"x\"\n[[route.risk_budget]]\nmax = \"2%\"\n");
+    assert!(e.starts_with("s.toml:3: risk_budget.max:"), "{e}");
+}
+
+#[test]
+fn size_and_tools_conditions_parse() {
+    let s = ok("name = \"x\"\n[[route.rule]]\nwhen = { min_input_tokens = 10, max_input_tokens = 20, max_output_tokens = 5, min_thinking_tokens = 1, tools = true }\nto = \"claude-haiku-5-5\"\n");
+    let m = &s.route.unwrap().rules[0].when;
+    assert_eq!(
+        (m.input_tokens.min, m.input_tokens.max),
+        (Some(10), Some(20))
+    );
+    assert_eq!((m.output_tokens.min, m.output_tokens.max), (None, Some(5)));
+    assert_eq!(m.thinking_tokens.min, Some(1));
+    assert_eq!(m.tools, Some(true));
+    let e = err("name = \"x\"\n[[route.rule]]\nwhen = { max_input_tokens = -1 }\nto = \"claude-haiku-5-5\"\n");
+    assert_eq!(
+        e,
+        "s.toml:3: when.max_input_tokens: expected a whole number of tokens, 0 or more"
+    );
+    let e = err(
+        "name = \"x\"\n[[route.rule]]\nwhen = { tools = \"yes\" }\nto = \"claude-haiku-5-5\"\n",
+    );
+    assert_eq!(e, "s.toml:3: when.tools: expected true or false");
+    let e = err("name = \"x\"\n[[route.rule]]\nwhen = { size = 3 }\nto = \"claude-haiku-5-5\"\n");
+    assert!(
+        e.contains("min_input_tokens") && e.contains("tools"),
+        "lists the new keys: {e}"
+    );
+}
