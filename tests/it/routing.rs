@@ -236,3 +236,31 @@ fn frontier_names_an_unknown_target() {
     assert!(err.starts_with("error: --to: "), "{err}");
     assert!(err.contains("claude-haiku"), "names the closest ids: {err}");
 }
+
+/// `risk_target` sets what the shadow-eval sample size aims below: the ticket router's 95%
+/// bound (5.6%) is already below 10%; below 5% it needs more evals (the estimate is 3.9%).
+#[test]
+fn risk_target_changes_the_shadow_eval_sample_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = |target: &str| {
+        let s = dir.path().join(format!("t{target}.toml"));
+        std::fs::write(
+            &s,
+            format!("name = \"t\"\nextends = \"{}/scenarios/route-haiku.toml\"\n", crate::util::root().display())
+                + &format!("[route]\nrisk_target = \"{target}\"\n[[route.rule]]\nwhen = {{ app = \"ticket-router\" }}\nto = \"claude-haiku-5-5\"\n"),
+        )
+        .unwrap();
+        let r = json(&[s.to_str().unwrap()]);
+        r["scenarios"][0]["quality"][0].clone()
+    };
+    let at10 = row("0.1");
+    assert_eq!(at10["risk_target"], 0.1);
+    assert_eq!(at10["shadow_evals_needed"], "already");
+    let at5 = row("0.05");
+    let n: u64 = at5["shadow_evals_needed"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n > 0, "{at5}");
+}

@@ -24,6 +24,7 @@ pub fn frontier_scenarios(to: ModelId, steps: u32) -> Vec<Scenario> {
                         to,
                         threshold_ppm: ppm,
                     },
+                    risk_target_ppm: tokensim_strategy::scenario::DEFAULT_RISK_TARGET_PPM,
                     ..RouteLever::default()
                 }),
                 caps: None,

@@ -12,7 +12,7 @@ use tokensim_report::{
     HeadroomRow, Interval, PriorSection, QualityRow, ReferenceSection, Report, RoundingSection,
     Row, RowKey, ScenarioReport, ScenarioRow, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
 };
-use tokensim_strategy::scenario::{CachePolicy, RoutePolicy, Scenario};
+use tokensim_strategy::scenario::{CachePolicy, RoutePolicy, Scenario, DEFAULT_RISK_TARGET_PPM};
 
 use crate::replay::ReplayOutcome;
 use crate::risk::estimate;
@@ -279,9 +279,6 @@ fn scenario_report(
     }
 }
 
-/// The risk target shadow-eval sample sizes are computed for (issue 5: "default 2%").
-pub const RISK_TARGET: f64 = 0.02;
-
 /// One row per (workload, recorded model, target, task) the scenario's route lever touched.
 fn quality_rows(
     out: &ReplayOutcome,
@@ -295,6 +292,12 @@ fn quality_rows(
         .route
         .as_ref()
         .is_some_and(|r| matches!(r.policy, RoutePolicy::Cascade { .. }));
+    let target = f64::from(
+        scenario
+            .route
+            .as_ref()
+            .map_or(DEFAULT_RISK_TARGET_PPM, |r| r.risk_target_ppm),
+    ) / 1e6;
     let priors = Priors::builtin();
     let mut rows: Vec<(f64, QualityRow)> = Vec::new();
     for ((_, w, from, to, task), c) in out
@@ -328,7 +331,7 @@ fn quality_rows(
         let (mean, lo, hi) = post.expected_degraded(unknown);
         let known = known as f64;
         let (mean, lo, hi) = (known + mean, known + lo, known + hi);
-        let shadow = match shadow_evals_needed(&post, RISK_TARGET, 0.95) {
+        let shadow = match shadow_evals_needed(&post, target, 0.95) {
             SampleSize::Already => "already".to_string(),
             SampleSize::Need(n) => n.to_string(),
             SampleSize::Unreachable => "unreachable".to_string(),
@@ -359,7 +362,7 @@ fn quality_rows(
                     hi: post.hi,
                 },
                 expected_degraded: Interval { mean, lo, hi },
-                risk_target: RISK_TARGET,
+                risk_target: target,
                 shadow_evals_needed: shadow,
             },
         ));

@@ -152,7 +152,13 @@ pub struct RouteLever {
     pub risk_budgets: Vec<(Match, u32)>,
     /// Seed of the cascade's escalation draws.
     pub seed: u64,
+    /// The risk the report's shadow-eval sample sizes aim below, parts per million (default
+    /// 2%).
+    pub risk_target_ppm: u32,
 }
+
+/// The default of `risk_target`: 2%.
+pub const DEFAULT_RISK_TARGET_PPM: u32 = 20_000;
 
 impl RouteLever {
     /// The risk budget of a call, parts per million, if one applies.
@@ -310,6 +316,8 @@ struct FileRoute {
     token_ratio: Vec<FileRatio>,
     #[serde(default)]
     risk_budget: Vec<FileBudget>,
+    #[serde(default)]
+    risk_target: Option<toml::Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -713,6 +721,19 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                 token_ratios,
                 risk_budgets,
                 seed: r.seed,
+                risk_target_ppm: match &r.risk_target {
+                    None => DEFAULT_RISK_TARGET_PPM,
+                    Some(t) => {
+                        let ppm = ctx.share_ppm("route.risk_target", t)?;
+                        if ppm == 0 || ppm == 1_000_000 {
+                            return ctx.err(
+                                t.span(),
+                                "route.risk_target: must be strictly between 0 and 1",
+                            );
+                        }
+                        ppm
+                    }
+                },
             })
         }
     };
