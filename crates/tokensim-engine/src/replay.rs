@@ -420,6 +420,13 @@ struct ScopeState {
     unit_costs: HashMap<u64, [PicoUsd; CANDIDATES]>,
 }
 
+/// What one scope's replay produced: its rows, and the cost of each call (for the histograms).
+#[derive(Default)]
+struct Drained {
+    rows: HashMap<(u32, Key), ScenarioTally>,
+    costs: Vec<(u32, u32, PicoUsd)>,
+}
+
 /// The state of the cache stage across batches.
 #[derive(Default)]
 struct CacheStage {
@@ -486,12 +493,7 @@ impl CacheStage {
 
     /// Replays every queued call, scopes in parallel, each scope in (timestamp, corpus order).
     /// In streaming mode, returns `None` when a scope would go back in time.
-    fn drain(
-        &mut self,
-        catalog: &Catalog,
-        streaming: bool,
-        mode: Mode,
-    ) -> Option<Vec<(u32, Key, ScenarioTally, PicoUsd)>> {
+    fn drain(&mut self, catalog: &Catalog, streaming: bool, mode: Mode) -> Option<Vec<Drained>> {
         let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(self.queued.len());
         let mut queued: Vec<(Scope, Vec<Job>)> = self.queued.drain().collect();
         queued.sort_by(|a, b| a.0.cmp(&b.0));
@@ -507,10 +509,11 @@ impl CacheStage {
             let state = self.states.remove(&scope).unwrap_or_default();
             work.push((scope, jobs, state));
         }
-        let results: Vec<Vec<(u32, Key, ScenarioTally, PicoUsd)>> = work
+        let results: Vec<Drained> = work
             .par_iter_mut()
             .map(|(scope, jobs, state)| {
-                let mut out = Vec::with_capacity(jobs.len());
+                // Rows are summed per scope here: far fewer than calls, so little is moved.
+                let mut out = Drained::default();
                 for job in jobs.iter_mut() {
                     let mut blocks = job.cf.simulate.take().expect("queued calls simulate");
                     let lookup = Lookup {
@@ -566,8 +569,14 @@ impl CacheStage {
                         d.replay_tokens_compared += split.total();
                         d.replay_tokens_misassigned += diff / 2;
                     }
-                    let escalated = job.cf.escalated.map_or(PicoUsd(0), |(_, c)| c.total());
-                    out.push((job.scenario, job.key, tally, cost + escalated));
+                    let escalated = job
+                        .cf
+                        .escalated
+                        .as_ref()
+                        .map_or(PicoUsd(0), |e| e.1.total());
+                    *out.rows.entry((job.scenario, job.key)).or_default() += &tally;
+                    out.costs
+                        .push((job.scenario, job.key.workload, cost + escalated));
                 }
                 if let Some(last) = jobs.last() {
                     state.cache.evict_expired(last.ts.0);
@@ -586,7 +595,7 @@ impl CacheStage {
             }
             self.states.insert(scope, state);
         }
-        Some(results.into_iter().flatten().collect())
+        Some(results)
     }
 }
 
@@ -821,12 +830,7 @@ fn pass(
                     let _ = reader_thread.join();
                     return Ok(None);
                 }
-                Some(done) => {
-                    for (s, key, t, c) in done {
-                        record_cost(&mut histograms, Some(s), key.workload, c);
-                        *scenario_rows.entry((s, key)).or_default() += &t;
-                    }
-                }
+                Some(done) => merge_drained(done, &mut scenario_rows, &mut histograms),
             }
         }
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
@@ -834,10 +838,7 @@ fn pass(
     let done = cache
         .drain(catalog, false, mode)
         .expect("a final drain does not check order");
-    for (s, key, t, c) in done {
-        record_cost(&mut histograms, Some(s), key.workload, c);
-        *scenario_rows.entry((s, key)).or_default() += &t;
-    }
+    merge_drained(done, &mut scenario_rows, &mut histograms);
     drop(rx);
     let digests = reader_thread
         .join()
@@ -909,6 +910,22 @@ fn pass(
         routes,
     };
     Ok(Some((outcome, choices)))
+}
+
+/// Adds the cache stage's results to the run's rows and histograms (sums: order-free).
+fn merge_drained(
+    done: Vec<Drained>,
+    scenario_rows: &mut BTreeMap<(u32, Key), ScenarioTally>,
+    histograms: &mut Histograms,
+) {
+    for d in done {
+        for (k, t) in d.rows {
+            *scenario_rows.entry(k).or_default() += &t;
+        }
+        for (s, w, c) in d.costs {
+            record_cost(histograms, Some(s), w, c);
+        }
+    }
 }
 
 /// `prompt.segments[3].tokens` -> `prompt.segments.tokens`, so the summary groups by field.
@@ -1033,8 +1050,8 @@ fn process_chunk(
                             c.failed_own_eval += u64::from(!e.pass);
                         }
                     }
-                    let escalated_cost = cf.escalated.map_or(PicoUsd(0), |(_, c)| c.total());
-                    if let Some((tokens, cost)) = cf.escalated {
+                    let escalated_cost = cf.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total());
+                    if let Some((tokens, cost)) = cf.escalated.as_deref().copied() {
                         // The escalated call is billed on the recorded model's row; it is the
                         // same corpus call, so it adds cost and tokens but no request.
                         let mut e = ScenarioTally::default();

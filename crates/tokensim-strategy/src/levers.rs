@@ -88,7 +88,7 @@ pub struct Counterfactual {
     /// What routing decided, when a policy picked another model (applied or rejected).
     pub route: Option<RouteOutcome>,
     /// Cascade: the escalated call on the recorded model, billed as recorded.
-    pub escalated: Option<(Tokens, Cost)>,
+    pub escalated: Option<Box<(Tokens, Cost)>>,
 }
 
 /// Where the `auto` policy put a call's breakpoints, and the keys of the statistics that choose
@@ -514,7 +514,7 @@ pub fn plan(
                 let cost = catalog
                     .price(model, &t, &terms)
                     .expect("a recorded call that priced prices again");
-                cf.escalated = Some((t, cost));
+                cf.escalated = Some(Box::new((t, cost)));
             }
             if rejected {
                 target = None;

@@ -145,7 +145,7 @@ fn cascade_costs_the_cheap_call_plus_the_escalated_original() {
     let cf = check_risk(toml, &failed, 0);
     assert_eq!(cf.model, haiku);
     assert!(cf.decisions.routed && cf.decisions.escalated);
-    let (t, cost) = cf.escalated.expect("escalated");
+    let (t, cost) = *cf.escalated.expect("escalated");
     assert_eq!((t.input, t.cache_read, t.output), (1000, 3000, 500));
     // Sonnet 4.5 as recorded: 1000 x $3 + 3000 x $0.30 + 500 x $15 per MTok = $0.0114.
     assert_eq!(cost.total().0, 11_400_000_000);
