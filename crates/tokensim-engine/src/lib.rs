@@ -4,6 +4,7 @@
 //!
 //! Only this crate knows about rayon.
 
+mod batch;
 mod frontier;
 mod prefixes;
 mod replay;
@@ -11,6 +12,7 @@ mod risk;
 mod summary;
 mod tally;
 
+pub use batch::{detect, BatchStats, Detection};
 pub use frontier::{frontier, frontier_scenarios};
 pub use prefixes::analyze_prefixes;
 pub use replay::{

@@ -20,6 +20,7 @@ use tokensim_strategy::levers::{
     plan, AutoPlan, Counterfactual, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
+use crate::batch::BatchStats;
 use crate::risk::{workload_hash, EvalCount, EvalsByHash, Risk, RouteCount};
 use tokensim_strategy::scenario::{CachePolicy, Scenario};
 
@@ -171,7 +172,14 @@ pub struct ReplayOutcome {
     pub evals: BTreeMap<EvalKey, EvalCount>,
     /// What each scenario's route lever did.
     pub routes: BTreeMap<RouteKey, RouteCount>,
+    /// Per workload, what batch detection needs (docs/batch.md).
+    pub batch: BTreeMap<u32, BatchStats>,
+    /// Calls each scenario's context trim shortened.
+    pub trims: BTreeMap<TrimKey, u64>,
 }
+
+/// (scenario, workload, served model, task).
+pub type TrimKey = (u32, u32, ModelId, Option<Task>);
 
 /// (workload, recorded model, eval or target model, task).
 pub type EvalKey = (u32, ModelId, ModelId, Option<Task>);
@@ -205,6 +213,8 @@ struct ChunkResult {
     interactive: Vec<(u32, Position)>,
     evals: HashMap<EvalKey, EvalCount>,
     routes: HashMap<RouteKey, RouteCount>,
+    batch: HashMap<u32, BatchStats>,
+    trims: HashMap<TrimKey, u64>,
     bad: Vec<(u64, LineError, String)>,
     header: bool,
     records: u64,
@@ -615,6 +625,7 @@ fn price_counterfactual(
     let mut st = ScenarioTally::default();
     st.tally.requests = 1;
     st.tally.batch_requests = u64::from(cf.batch);
+    st.batch_input_tokens = if cf.batch { cf.tokens.total_input() } else { 0 };
     st.tally.tokens = cf.tokens;
     st.tally.cost = cost;
     crate::tally::count_decisions(&mut st.decisions, &cf.decisions);
@@ -711,6 +722,8 @@ fn pass(
     let mut interner = Interner::default();
     let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
     let mut evals: BTreeMap<EvalKey, EvalCount> = BTreeMap::new();
+    let mut batch_stats: BTreeMap<u32, BatchStats> = BTreeMap::new();
+    let mut trims: BTreeMap<TrimKey, u64> = BTreeMap::new();
     let mut routes: BTreeMap<RouteKey, RouteCount> = BTreeMap::new();
     let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
@@ -801,6 +814,12 @@ fn pass(
             }
             for (s, w, c) in res.costs {
                 record_cost(&mut histograms, s, remap[w as usize], c);
+            }
+            for ((s, w, m, task), n) in res.trims {
+                *trims.entry((s, remap[w as usize], m, task)).or_default() += n;
+            }
+            for (w, b) in res.batch {
+                *batch_stats.entry(remap[w as usize]).or_default() += &b;
             }
             for ((w, from, to, task), c) in res.evals {
                 *evals
@@ -908,6 +927,8 @@ fn pass(
         sorted_mode,
         evals,
         routes,
+        batch: batch_stats,
+        trims,
     };
     Ok(Some((outcome, choices)))
 }
@@ -1018,6 +1039,13 @@ fn process_chunk(
                 );
                 let day = line.ts.day();
                 res.costs.push((None, workload, tally.cost.total()));
+                batch_observe(
+                    res.batch.entry(workload).or_default(),
+                    &line,
+                    model,
+                    &tally,
+                    catalog,
+                );
                 for e in &line.evals {
                     // An eval naming a model the catalog does not know is evidence for nothing
                     // tokensim can route to; it is not counted.
@@ -1032,6 +1060,11 @@ fn process_chunk(
                 }
                 for (i, (cf, (st, cost))) in planned.into_iter().enumerate() {
                     let s = i as u32;
+                    if cf.decisions.context_trimmed {
+                        *res.trims
+                            .entry((s, workload, cf.model, line.task))
+                            .or_default() += 1;
+                    }
                     if let Some(ro) = cf.route {
                         let c = res
                             .routes
@@ -1113,6 +1146,33 @@ fn process_chunk(
         }
     }
     res
+}
+
+/// Counts a priced record for batch detection: its shape, its hour, and, when it ran real time
+/// and not in fast mode (fast mode cannot be batched), what it cost and would cost as batch.
+fn batch_observe(b: &mut BatchStats, r: &Record, model: ModelId, t: &Tally, catalog: &Catalog) {
+    b.calls += 1;
+    b.streaming += u64::from(r.stream == Some(true));
+    b.interactive += u64::from(r.latency_class == Some(tokensim_corpus::LatencyClass::Interactive));
+    b.async_labelled += u64::from(r.latency_class == Some(tokensim_corpus::LatencyClass::Async));
+    let hour = r.ts.0.div_euclid(3_600_000_000_000).rem_euclid(24) as usize;
+    b.hours.entry(r.ts.day()).or_insert([0; 24])[hour] += 1;
+    if r.service_tier == ServiceTier::Batch {
+        b.already_batch += 1;
+    } else if r.speed != Speed::Fast {
+        let terms = Terms {
+            day: r.ts.day(),
+            batch: true,
+            us_residency: r.us_residency(),
+            fast: false,
+        };
+        let as_batch = catalog
+            .price(model, &t.tokens, &terms)
+            .expect("a call that priced real time prices as batch");
+        b.movable += 1;
+        b.movable_cost += t.cost.total();
+        b.movable_batch_cost += as_batch.total();
+    }
 }
 
 /// The size class of a total input: index `i` means `(thresholds[i-1], thresholds[i]]`.

@@ -8,9 +8,10 @@ use hdrhistogram::Histogram;
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, Tokens};
 use tokensim_quality::{shadow_evals_needed, Priors, SampleSize};
 use tokensim_report::{
-    CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, DiscountSection,
-    HeadroomRow, Interval, PriorSection, QualityRow, ReferenceSection, Report, RoundingSection,
-    Row, RowKey, ScenarioReport, ScenarioRow, ToolSection, Usd, REPORT_SCHEMA, UNATTRIBUTED,
+    BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles,
+    DiscountSection, HeadroomRow, Interval, PriorSection, QualityRow, ReferenceSection, Report,
+    RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow, ToolSection, Usd, REPORT_SCHEMA,
+    UNATTRIBUTED,
 };
 use tokensim_strategy::scenario::{CachePolicy, RoutePolicy, Scenario, DEFAULT_RISK_TARGET_PPM};
 
@@ -118,12 +119,41 @@ fn merged<'a>(hs: impl Iterator<Item = &'a Histogram<u64>>) -> Histogram<u64> {
 struct SAcc {
     acc: Acc,
     decisions: DecisionCounts,
+    /// Batch calls and their input tokens per UTC day (for batch formation).
+    batch_days: BTreeMap<tokensim_corpus::Day, (u64, u64)>,
+}
+
+/// The Message Batches API's limits per batch (DESIGN 6; docs/batch.md): requests...
+pub const BATCH_MAX_REQUESTS: u64 = 100_000;
+/// ...and bytes (256 MB, read as 10^6 bytes: the smaller reading, so never too few batches).
+pub const BATCH_MAX_BYTES: u64 = 256_000_000;
+/// A batch request's estimated size: bytes per input token...
+pub const BYTES_PER_TOKEN: u64 = 4;
+/// ...plus the JSON envelope of each request (custom_id, params, model, max_tokens).
+pub const BYTES_PER_REQUEST: u64 = 1_000;
+
+/// Batches needed for one day's calls: each batch holds at most [`BATCH_MAX_REQUESTS`] calls
+/// and [`BATCH_MAX_BYTES`]; results come within 24 hours, so a day's calls are batched that day.
+pub fn batches_for(requests: u64, input_tokens: u64) -> u64 {
+    let bytes = requests * BYTES_PER_REQUEST + input_tokens * BYTES_PER_TOKEN;
+    requests
+        .div_ceil(BATCH_MAX_REQUESTS)
+        .max(bytes.div_ceil(BATCH_MAX_BYTES))
 }
 
 impl SAcc {
     fn add(&mut self, t: &ScenarioTally) {
         self.acc.add(&t.tally, PicoUsd::ZERO);
         self.decisions += &t.decisions;
+    }
+
+    fn add_day(&mut self, day: tokensim_corpus::Day, t: &ScenarioTally) {
+        self.add(t);
+        if t.tally.batch_requests > 0 {
+            let e = self.batch_days.entry(day).or_default();
+            e.0 += t.tally.batch_requests;
+            e.1 += t.batch_input_tokens;
+        }
     }
 
     /// The row, compared with the baseline's recorded and reference cost of the same calls.
@@ -144,6 +174,18 @@ impl SAcc {
             saving_vs_reference: baseline.map(|(_, refc)| Usd(refc - cost)),
             decisions: self.decisions,
             cost_per_request,
+            batches: self
+                .batch_days
+                .values()
+                .map(|&(n, t)| batches_for(n, t))
+                .sum(),
+            batch_days: self.batch_days.len() as u64,
+            max_batches_per_day: self
+                .batch_days
+                .values()
+                .map(|&(n, t)| batches_for(n, t))
+                .max()
+                .unwrap_or(0),
             ..ScenarioRow::default()
         }
     }
@@ -185,7 +227,7 @@ fn scenario_report(
         workloads
             .entry(&out.workloads[key.workload as usize])
             .or_default()
-            .add(t);
+            .add_day(key.day, t);
         models
             .entry(catalog.model(key.model).id.clone())
             .or_default()
@@ -244,10 +286,20 @@ fn scenario_report(
             .take_while(|((s, _), _)| *s == Some(index))
             .map(|(_, h)| h),
     );
-    let totals = total.row(
+    let mut totals = total.row(
         Some((base.total.cost.total(), base.total.reference)),
         Some(percentiles(&all)),
     );
+    // Each workload sends its own batches: the total is their sum, day by day.
+    let mut per_day: BTreeMap<tokensim_corpus::Day, u64> = BTreeMap::new();
+    for a in workloads.values() {
+        for (day, &(n, t)) in &a.batch_days {
+            *per_day.entry(*day).or_default() += batches_for(n, t);
+        }
+    }
+    totals.batches = per_day.values().sum();
+    totals.batch_days = per_day.len() as u64;
+    totals.max_batches_per_day = per_day.values().copied().max().unwrap_or(0);
     // Pair assertions: every grouping adds up to the scenario's totals, and the scenario prices
     // exactly the calls of the baseline.
     for group in [&by_workload, &by_model, &by_day] {
@@ -340,6 +392,7 @@ fn quality_rows(
             mean,
             QualityRow {
                 key: workload_key(&out.workloads[*w as usize]),
+                lever: "route".into(),
                 from: catalog.model(*from).id.clone(),
                 to: catalog.model(*to).id.clone(),
                 task: class.as_str().to_string(),
@@ -367,12 +420,59 @@ fn quality_rows(
             },
         ));
     }
+    // Context trim: the calls keep their model and lose their oldest turns. No eval measures
+    // that, so the risk is the prior of one tier step down (opus->sonnet) for the task class.
+    for ((_, w, m, task), n) in out
+        .trims
+        .range((index, 0, ModelId(0), None)..)
+        .take_while(|((s, ..), _)| *s == index)
+    {
+        let class = crate::risk::class_of(*task);
+        let prior = priors.step(class, tokensim_quality::Step::OpusSonnet);
+        let post = tokensim_quality::posterior(&prior, 0, 0);
+        let (mean, lo, hi) = post.expected_degraded(*n);
+        let shadow = match shadow_evals_needed(&post, target, 0.95) {
+            SampleSize::Already => "already".to_string(),
+            SampleSize::Need(n) => n.to_string(),
+            SampleSize::Unreachable => "unreachable".to_string(),
+        };
+        let id = catalog.model(*m).id.clone();
+        rows.push((
+            mean,
+            QualityRow {
+                key: workload_key(&out.workloads[*w as usize]),
+                lever: "context_trim".into(),
+                from: id.clone(),
+                to: id,
+                task: class.as_str().to_string(),
+                routed: *n,
+                prior: PriorSection {
+                    mean: prior.mean,
+                    ess: prior.ess,
+                    source: format!("{} (assumed for context trim)", prior.source),
+                },
+                evidence: post.evidence.to_string(),
+                degradation: Interval {
+                    mean: post.mean,
+                    lo: post.lo,
+                    hi: post.hi,
+                },
+                expected_degraded: Interval { mean, lo, hi },
+                risk_target: target,
+                shadow_evals_needed: shadow,
+                ..QualityRow::default()
+            },
+        ));
+    }
     // Most expected degraded responses first, then by workload and models: never by interning
     // order, which depends on the order of the corpus files.
     rows.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.key.cmp(&b.1.key))
-            .then_with(|| (&a.1.from, &a.1.to, &a.1.task).cmp(&(&b.1.from, &b.1.to, &b.1.task)))
+            .then_with(|| {
+                (&a.1.lever, &a.1.from, &a.1.to, &a.1.task)
+                    .cmp(&(&b.1.lever, &b.1.from, &b.1.to, &b.1.task))
+            })
     });
     rows.into_iter().map(|(_, r)| r).collect()
 }
@@ -507,8 +607,55 @@ pub fn summarize(
         cost_per_request: percentiles(&baseline_hist),
         sorted_mode: out.sorted_mode,
         cache_headroom: headroom(scenarios, &scenario_reports),
+        batch_candidates: batch_candidates(out, &workloads),
         scenarios: scenario_reports,
     }
+}
+
+/// The workloads batch detection flags, largest saving first (then by workload).
+fn batch_candidates(
+    out: &ReplayOutcome,
+    workloads: &BTreeMap<&Workload, Acc>,
+) -> Vec<BatchCandidate> {
+    let mut rows: Vec<BatchCandidate> = out
+        .batch
+        .iter()
+        .filter_map(|(w, s)| {
+            let d = crate::batch::detect(s)?;
+            let wl = &out.workloads[*w as usize];
+            let recorded = workloads[wl].cost.total();
+            let saving = s.movable_cost - s.movable_batch_cost;
+            Some(BatchCandidate {
+                key: workload_key(wl),
+                grade: d.grade.to_string(),
+                calls: s.calls,
+                window: format!(
+                    "{:02}:00-{:02}:00",
+                    d.window_start,
+                    (d.window_start + crate::batch::WINDOW_HOURS) % 24
+                ),
+                concentration: d.concentration,
+                days_active: d.days_active as u64,
+                days_in_window: d.days_in_window as u64,
+                scheduled: d.scheduled,
+                async_labelled: s.async_labelled,
+                already_batch: s.already_batch,
+                movable: s.movable,
+                recorded: Usd(recorded),
+                movable_cost: Usd(s.movable_cost),
+                batch_cost: Usd(s.movable_batch_cost),
+                saving: Usd(saving),
+                saving_share: if recorded.0 == 0 {
+                    0.0
+                } else {
+                    saving.0 as f64 / recorded.0 as f64
+                },
+                evidence: d.evidence,
+            })
+        })
+        .collect();
+    rows.sort_by(|a, b| b.saving.cmp(&a.saving).then_with(|| a.key.cmp(&b.key)));
+    rows
 }
 
 /// Pairs every `optimal` scenario with the `auto` scenarios whose other levers are the same.
@@ -567,4 +714,30 @@ fn headroom(scenarios: &[(Scenario, String)], reports: &[ScenarioReport]) -> Vec
         }
     }
     out
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_both_limits() {
+        assert_eq!(batches_for(1, 0), 1);
+        assert_eq!(
+            batches_for(100_000, 0),
+            1,
+            "100,000 requests of 1 KB fit one batch"
+        );
+        assert_eq!(batches_for(100_001, 0), 2);
+        // 256 MB at 4 bytes a token and 1,000 bytes a request: 1,000 requests of 63,750 tokens
+        // are exactly 256,000,000 bytes.
+        assert_eq!(batches_for(1_000, 63_750_000), 1);
+        assert_eq!(batches_for(1_000, 63_750_001), 2);
+        assert_eq!(
+            batches_for(10, 1_000_000_000),
+            16,
+            "4 GB of prompts: 16 batches"
+        );
+        assert_eq!(batches_for(0, 0), 0);
+    }
 }

@@ -93,6 +93,10 @@ pub(crate) fn count_decisions(c: &mut DecisionCounts, d: &tokensim_strategy::lev
     c.lost_hit_draw += u64::from(d.lost_hit_draw);
     c.route_rejected += u64::from(d.route_rejected);
     c.escalated += u64::from(d.escalated);
+    c.thinking_capped += u64::from(d.thinking_capped);
+    c.thinking_unknown += u64::from(d.thinking_unknown);
+    c.context_trimmed += u64::from(d.context_trimmed);
+    c.trim_no_segments += u64::from(d.trim_no_segments);
 }
 
 /// What a scenario row accumulates: its cost and tokens, and what the levers did.
@@ -102,11 +106,14 @@ pub struct ScenarioTally {
     pub tally: Tally,
     /// Lever decisions.
     pub decisions: DecisionCounts,
+    /// Total input tokens of the calls sent through the Batch API (sizes the batches).
+    pub batch_input_tokens: u64,
 }
 
 impl AddAssign<&ScenarioTally> for ScenarioTally {
     fn add_assign(&mut self, o: &ScenarioTally) {
         self.tally += &o.tally;
         self.decisions += &o.decisions;
+        self.batch_input_tokens += o.batch_input_tokens;
     }
 }

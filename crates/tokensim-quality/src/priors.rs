@@ -419,6 +419,17 @@ impl Priors {
         })
     }
 
+    /// One cell of the step table for a class, e.g. the prior tokensim uses for trimming a
+    /// conversation's oldest turns (the opus->sonnet step: docs/quality-risk.md).
+    pub fn step(&self, class: TaskClass, step: Step) -> Prior {
+        let row = &self.classes[class.index()];
+        Prior {
+            mean: row.steps[step.index()],
+            ess: row.ess,
+            source: PriorSource::Step { class, step },
+        }
+    }
+
     /// The prior for routing `class` traffic from `from` to `to`. The first rule that applies:
     ///
     /// 1. a pair override for (class, from id, to id);

@@ -5,8 +5,8 @@ mod model;
 mod render;
 
 pub use model::{
-    CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles, Decisions,
-    DiscountSection, FileSection, FrontierPoint, FrontierReport, HeadroomRow, Interval,
+    BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles,
+    Decisions, DiscountSection, FileSection, FrontierPoint, FrontierReport, HeadroomRow, Interval,
     PrefixFinding, PrefixReport, PrefixRow, PriorSection, QualityRow, ReferenceSection, Report,
     RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd,
     FRONTIER_SCHEMA, REPORT_SCHEMA, UNATTRIBUTED,

@@ -287,6 +287,18 @@ pub struct Decisions {
     /// Cascade: calls that failed on the cheap model and ran again on the recorded one.
     #[serde(default)]
     pub escalated: u64,
+    /// Calls whose thinking tokens were cut to the thinking budget.
+    #[serde(default)]
+    pub thinking_capped: u64,
+    /// Calls a thinking budget applied to that do not record their thinking tokens (unchanged).
+    #[serde(default)]
+    pub thinking_unknown: u64,
+    /// Calls whose oldest turns were dropped to fit the context budget.
+    #[serde(default)]
+    pub context_trimmed: u64,
+    /// Calls over a context budget without segments to trim (unchanged).
+    #[serde(default)]
+    pub trim_no_segments: u64,
     /// Fidelity of the `replay` policy: calls re-simulated with their recorded breakpoints on
     /// their recorded model, whose simulated split was compared with the recorded usage.
     #[serde(default)]
@@ -317,6 +329,10 @@ impl std::ops::AddAssign<&Decisions> for Decisions {
         self.lost_hit_draw += o.lost_hit_draw;
         self.route_rejected += o.route_rejected;
         self.escalated += o.escalated;
+        self.thinking_capped += o.thinking_capped;
+        self.thinking_unknown += o.thinking_unknown;
+        self.context_trimmed += o.context_trimmed;
+        self.trim_no_segments += o.trim_no_segments;
         self.replay_compared += o.replay_compared;
         self.replay_agreed += o.replay_agreed;
         self.replay_tokens_compared += o.replay_tokens_compared;
@@ -352,6 +368,20 @@ pub struct ScenarioRow {
     /// Cost per call (workload and total rows).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub cost_per_request: Option<CostPercentiles>,
+    /// Batches the calls through the Batch API would form, within the API's limits and one
+    /// UTC day each (workload and total rows; docs/batch.md).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub batches: u64,
+    /// Days with batch calls.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub batch_days: u64,
+    /// The most batches on one day.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub max_batches_per_day: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One scenario's results.
@@ -388,6 +418,9 @@ pub struct QualityRow {
     /// The workload.
     #[serde(flatten)]
     pub key: RowKey,
+    /// The lever that takes the risk: `route`, or `context_trim` (the calls keep their model
+    /// and lose their oldest turns; prior only).
+    pub lever: String,
     /// The recorded model.
     pub from: String,
     /// The model the route sends the calls to.
@@ -479,6 +512,50 @@ pub struct Report {
     /// how much `auto` leaves on the table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cache_headroom: Vec<CacheHeadroom>,
+    /// Workloads that look like they could wait for the Batch API, largest saving first
+    /// (docs/batch.md); reported with or without scenarios.
+    #[serde(default)]
+    pub batch_candidates: Vec<BatchCandidate>,
+}
+
+/// A workload batch detection flags, with the saving batch would bring and the evidence.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BatchCandidate {
+    /// The workload.
+    #[serde(flatten)]
+    pub key: RowKey,
+    /// `high`, `medium`, `low`, or `already` (every call already on the Batch API).
+    pub grade: String,
+    /// Calls.
+    pub calls: u64,
+    /// The busiest two-hour UTC window, e.g. `02:00-04:00`.
+    pub window: String,
+    /// Share of the calls in it.
+    pub concentration: f64,
+    /// Days with calls.
+    pub days_active: u64,
+    /// Days with a call in the window.
+    pub days_in_window: u64,
+    /// Whether arrivals look scheduled (docs/batch.md).
+    pub scheduled: bool,
+    /// Calls labelled `latency_class: "async"`.
+    pub async_labelled: u64,
+    /// Calls already through the Batch API.
+    pub already_batch: u64,
+    /// Real-time calls outside fast mode: what batch could take.
+    pub movable: u64,
+    /// The workload's recorded cost.
+    pub recorded: Usd,
+    /// The movable calls' recorded cost.
+    pub movable_cost: Usd,
+    /// What they would cost through the Batch API.
+    pub batch_cost: Usd,
+    /// `movable_cost - batch_cost`.
+    pub saving: Usd,
+    /// `saving / recorded`.
+    pub saving_share: f64,
+    /// The evidence, in words.
+    pub evidence: String,
 }
 
 /// The frontier report's schema id.

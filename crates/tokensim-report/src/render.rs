@@ -7,7 +7,7 @@
 use tokensim_pricing::money::{div_round_half_even, format_cents, PICO_PER_CENT};
 use tokensim_pricing::PicoUsd;
 
-use crate::model::{Decisions, Report, Row, ScenarioReport};
+use crate::model::{Report, Row, ScenarioReport};
 
 /// How a table is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,13 +331,20 @@ pub fn render(report: &Report, markup: Markup) -> String {
     cost_table("model", &report.by_model, t).render(markup, &mut out);
     h(&mut out, "By day (UTC)");
     cost_table("day", &report.by_day, t).render(markup, &mut out);
+    if !report.batch_candidates.is_empty() {
+        h(&mut out, "Batch candidates (docs/batch.md)");
+        batch_table(&report.batch_candidates).render(markup, &mut out);
+        for c in &report.batch_candidates {
+            out.push_str(&format!("{bullet}{}: {}\n", c.key.label(), c.evidence));
+        }
+    }
     if !report.scenarios.is_empty() {
         h(&mut out, "Scenarios against the recorded baseline");
         scenario_summary(report).render(markup, &mut out);
         for s in &report.scenarios {
             h(&mut out, &format!("Scenario {}: {}", s.name, s.description));
             scenario_table(s).render(markup, &mut out);
-            let notes = decision_notes(&s.totals.decisions);
+            let notes = decision_notes(&s.totals);
             if !notes.is_empty() {
                 out.push_str(&format!(
                     "{bullet}levers: {}; {notes}\n",
@@ -347,7 +354,7 @@ pub fn render(report: &Report, markup: Markup) -> String {
                 out.push_str(&format!("{bullet}levers: {}\n", s.levers.join(" > ")));
             }
             if !s.quality.is_empty() {
-                h(&mut out, &format!("Quality risk of {}'s routes", s.name));
+                h(&mut out, &format!("Quality risk of {}", s.name));
                 quality_table(&s.quality).render(markup, &mut out);
                 out.push_str(&format!(
                     "{bullet}P(degraded): posterior mean [90% credible interval] that a routed answer is worse than the original (docs/quality-risk.md); shadow evals: how many more would bound it below {} with 95% confidence at the current estimate\n",
@@ -373,7 +380,17 @@ pub fn render(report: &Report, markup: Markup) -> String {
 }
 
 /// What the levers did, in words, leaving out what did not happen.
-fn decision_notes(d: &Decisions) -> String {
+fn decision_notes(row: &crate::model::ScenarioRow) -> String {
+    let d = &row.decisions;
+    let share = |n: u64| percent(PicoUsd(i128::from(n)), PicoUsd(i128::from(row.requests)));
+    let truncated = format!(
+        "answers truncated by an output cap ({} of calls)",
+        share(d.truncated)
+    );
+    let interactive = format!(
+        "of them labelled interactive (latency risk: {} of calls)",
+        share(d.moved_interactive)
+    );
     let items = [
         (d.routed, "calls routed"),
         (
@@ -388,9 +405,19 @@ fn decision_notes(d: &Decisions) -> String {
             d.fast_dropped,
             "fast-mode calls routed to a model without fast mode",
         ),
-        (d.truncated, "answers truncated by an output cap"),
+        (d.thinking_capped, "calls with thinking cut to the budget"),
+        (
+            d.thinking_unknown,
+            "calls under a thinking budget that do not record thinking tokens (unchanged)",
+        ),
+        (d.context_trimmed, "calls with their oldest turns trimmed"),
+        (
+            d.trim_no_segments,
+            "calls over the context budget without segments to trim (unchanged)",
+        ),
+        (d.truncated, truncated.as_str()),
         (d.moved_to_batch, "calls moved to the Batch API"),
-        (d.moved_interactive, "of them labelled interactive"),
+        (d.moved_interactive, interactive.as_str()),
         (
             d.batch_blocked_fast,
             "batch-eligible calls kept real time (fast mode)",
@@ -421,7 +448,57 @@ fn decision_notes(d: &Decisions) -> String {
             percent(PicoUsd(i128::from(right)), PicoUsd(i128::from(d.replay_tokens_compared)))
         ));
     }
+    if row.batches > 0 && d.moved_to_batch > 0 {
+        notes.push(format!(
+            "{} batch calls would form {} batches over {} days, at most {} a day (at most 100,000 requests and 256 MB a batch, one day's calls a batch)",
+            row.batch_requests, row.batches, row.batch_days, row.max_batches_per_day
+        ));
+    }
     notes.join(", ")
+}
+
+fn batch_table(rows: &[crate::model::BatchCandidate]) -> Table {
+    Table {
+        headers: vec![
+            "workload",
+            "grade",
+            "calls",
+            "busiest window",
+            "in window",
+            "days",
+            "movable",
+            "batch saving",
+            "of workload",
+        ],
+        align: vec![
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows: rows
+            .iter()
+            .map(|c| {
+                vec![
+                    c.key.label(),
+                    c.grade.clone(),
+                    c.calls.to_string(),
+                    format!("{} UTC", c.window),
+                    pct(c.concentration),
+                    format!("{}/{}", c.days_in_window, c.days_active),
+                    c.movable.to_string(),
+                    c.saving.to_string(),
+                    pct(c.saving_share),
+                ]
+            })
+            .collect(),
+        total: None,
+    }
 }
 
 fn scenario_summary(report: &Report) -> Table {
@@ -491,7 +568,7 @@ fn scenario_table(s: &ScenarioReport) -> Table {
     };
     let mut total = cells(&s.totals, rec_total, cost_total);
     total[0] = "total".into();
-    Table {
+    let mut table = Table {
         headers: vec![
             "workload",
             "requests",
@@ -516,7 +593,27 @@ fn scenario_table(s: &ScenarioReport) -> Table {
             .map(|(r, (&a, &b))| cells(r, a, b))
             .collect(),
         total: Some(total),
+    };
+    if s.totals.batches > 0 && s.levers.iter().any(|l| l == "batch") {
+        // How many batches a day each workload would send (docs/batch.md).
+        let per_day = |r: &crate::model::ScenarioRow| match r.batch_days {
+            0 => String::new(),
+            d => format!(
+                "{:.1} (max {})",
+                r.batches as f64 / d as f64,
+                r.max_batches_per_day
+            ),
+        };
+        table.headers.push("batches/day");
+        table.align.push(Align::Right);
+        for (row, r) in table.rows.iter_mut().zip(&rows) {
+            row.push(per_day(r));
+        }
+        if let Some(t) = &mut table.total {
+            t.push(per_day(&s.totals));
+        }
     }
+    table
 }
 
 fn headroom_table(hr: &crate::model::CacheHeadroom) -> Table {
@@ -568,9 +665,9 @@ fn quality_table(rows: &[crate::model::QualityRow]) -> Table {
     Table {
         headers: vec![
             "workload",
-            "route",
+            "change",
             "task",
-            "routed",
+            "calls",
             "refused",
             "P(degraded) [90% CI]",
             "evidence",
@@ -593,7 +690,11 @@ fn quality_table(rows: &[crate::model::QualityRow]) -> Table {
             .map(|r| {
                 vec![
                     r.key.label(),
-                    format!("{} > {}", r.from, r.to),
+                    if r.lever == "context_trim" {
+                        format!("context trim on {}", r.from)
+                    } else {
+                        format!("{} > {}", r.from, r.to)
+                    },
                     r.task.clone(),
                     r.routed.to_string(),
                     r.rejected.to_string(),

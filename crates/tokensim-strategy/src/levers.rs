@@ -59,6 +59,14 @@ pub struct Decisions {
     pub route_rejected: bool,
     /// Cascade: escalated to the recorded model.
     pub escalated: bool,
+    /// Thinking tokens cut to the thinking budget (output shrinks by the difference).
+    pub thinking_capped: bool,
+    /// A thinking budget applied, but the call does not record its thinking tokens.
+    pub thinking_unknown: bool,
+    /// Oldest turns dropped to fit the context budget.
+    pub context_trimmed: bool,
+    /// A context budget applied and was exceeded, but the call has no segments to trim.
+    pub trim_no_segments: bool,
 }
 
 /// A call as the scenario would have made it.
@@ -89,6 +97,8 @@ pub struct Counterfactual {
     pub route: Option<RouteOutcome>,
     /// Cascade: the escalated call on the recorded model, billed as recorded.
     pub escalated: Option<Box<(Tokens, Cost)>>,
+    /// Context trim: the range of segments dropped (oldest turns).
+    pub trimmed: Option<(usize, usize)>,
 }
 
 /// Where the `auto` policy put a call's breakpoints, and the keys of the statistics that choose
@@ -428,6 +438,67 @@ impl Scaled for Tokens {
     }
 }
 
+/// Context trim (docs/scenarios.md): when a prompt's total input is above the budget, drop its
+/// oldest conversation segments (after the tools and system blocks, never the last segment) until
+/// it fits or nothing more can go. Under the `recorded` cache policy the trimmed prompt keeps at
+/// most its stable prefix (tools and system) cached: the history it read or wrote shifts on every
+/// trimmed turn. Reads are kept first, then 1-hour writes, then 5-minute writes, up to the stable
+/// prefix's tokens; the rest of the input is uncached. Simulating policies replay the trimmed
+/// blocks instead.
+fn trim_context(
+    r: &Record,
+    ratio: Ratio,
+    budget: u64,
+    policy: CachePolicy,
+    cf: &mut Counterfactual,
+) {
+    let total = cf.tokens.total_input();
+    if total <= budget {
+        return;
+    }
+    if r.segments.is_empty() {
+        cf.decisions.trim_no_segments = true;
+        return;
+    }
+    let tokens: Vec<u64> = r.segments.iter().map(|s| scale(s.tokens, ratio)).collect();
+    let first = r
+        .segments
+        .iter()
+        .position(|s| !matches!(s.role, Role::Tools | Role::System))
+        .unwrap_or(r.segments.len());
+    let last = r.segments.len().saturating_sub(1);
+    let mut end = first;
+    let mut dropped = 0u64;
+    while end < last && total - dropped > budget {
+        dropped += tokens[end];
+        end += 1;
+    }
+    if end == first {
+        return;
+    }
+    cf.trimmed = Some((first, end));
+    cf.decisions.context_trimmed = true;
+    let new_total = total - dropped;
+    let t = &mut cf.tokens;
+    if policy == CachePolicy::Recorded {
+        let stable: u64 = tokens[..first].iter().sum();
+        let read = t.cache_read.min(stable);
+        let w1h = t.cache_write_1h.min(stable - read);
+        let w5m = t.cache_write_5m.min(stable - read - w1h);
+        t.cache_read = read;
+        t.cache_write_1h = w1h;
+        t.cache_write_5m = w5m;
+        t.input = new_total - read - w1h - w5m;
+    } else {
+        // `off` bills every token as input; simulating policies replace the split with the
+        // replay of the trimmed blocks.
+        t.input = new_total;
+        t.cache_read = 0;
+        t.cache_write_1h = 0;
+        t.cache_write_5m = 0;
+    }
+}
+
 /// Applies the scenario's stateless levers to one record whose recorded model is `model`.
 pub fn plan(
     s: &Scenario,
@@ -449,6 +520,7 @@ pub fn plan(
         decisions: Decisions::default(),
         route: None,
         escalated: None,
+        trimmed: None,
     };
     let policy = s.cache.as_ref().map_or(CachePolicy::Recorded, |c| c.policy);
     let day = r.ts.day();
@@ -555,6 +627,26 @@ pub fn plan(
     }
 
     if let Some(caps) = &s.caps {
+        if let Some((_, budget)) = caps
+            .thinking_budget
+            .iter()
+            .find(|(m, _)| m.matches(r, model))
+        {
+            match r.thinking_tokens {
+                None => cf.decisions.thinking_unknown = true,
+                Some(t) => {
+                    // Thinking is part of the output; on a routed call it scales like it.
+                    let t = scale(t, ratio);
+                    if t > *budget {
+                        cf.tokens.output -= (t - budget).min(cf.tokens.output);
+                        cf.decisions.thinking_capped = true;
+                    }
+                }
+            }
+        }
+        if let Some((_, budget)) = caps.context_trim.iter().find(|(m, _)| m.matches(r, model)) {
+            trim_context(r, ratio, *budget, policy, &mut cf);
+        }
         if let Some((_, cap)) = caps.max_output.iter().find(|(m, _)| m.matches(r, model)) {
             if cf.tokens.output > *cap {
                 cf.tokens.output = *cap;
@@ -588,9 +680,13 @@ pub fn plan(
             if r.segments.is_empty() {
                 cf.decisions.no_prefix_data = true;
             } else {
+                let dropped = cf.trimmed.unwrap_or((0, 0));
                 let mut blocks: Vec<Block> = r
                     .segments
                     .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
+                    .map(|(_, seg)| seg)
                     .map(|seg| Block {
                         hash: seg.hash,
                         tokens: scale(seg.tokens, ratio),
@@ -605,7 +701,13 @@ pub fn plan(
                     for b in blocks.iter_mut() {
                         b.breakpoint = None;
                     }
-                    let roles: Vec<Role> = r.segments.iter().map(|s| s.role).collect();
+                    let roles: Vec<Role> = r
+                        .segments
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
+                        .map(|(_, s)| s.role)
+                        .collect();
                     cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref())
                         .map(|p| AutoPlan {
                             hindsight: policy == CachePolicy::Optimal,

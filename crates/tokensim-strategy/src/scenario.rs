@@ -187,6 +187,11 @@ impl RouteLever {
 pub struct CapsLever {
     /// `[[caps.max_output]]`: the first matching cap applies.
     pub max_output: Vec<(Match, u64)>,
+    /// `[[caps.thinking_budget]]`: the first matching budget caps extended-thinking tokens.
+    pub thinking_budget: Vec<(Match, u64)>,
+    /// `[[caps.context_trim]]`: the first matching budget caps a multi-turn prompt's input by
+    /// dropping its oldest turns.
+    pub context_trim: Vec<(Match, u64)>,
 }
 
 /// `[batch]`: move eligible calls to the Batch API.
@@ -349,6 +354,10 @@ struct FileRatio {
 struct FileCaps {
     #[serde(default)]
     max_output: Vec<FileCap>,
+    #[serde(default)]
+    thinking_budget: Vec<FileCap>,
+    #[serde(default)]
+    context_trim: Vec<FileCap>,
 }
 
 #[derive(Deserialize)]
@@ -739,13 +748,18 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
     };
     let caps = match f.caps {
         None => None,
-        Some(c) => Some(CapsLever {
-            max_output: c
-                .max_output
-                .iter()
-                .map(|m| Ok((ctx.when(&m.when)?, m.tokens)))
-                .collect::<Result<_, ScenarioError>>()?,
-        }),
+        Some(c) => {
+            let list = |v: &[FileCap]| {
+                v.iter()
+                    .map(|m| Ok((ctx.when(&m.when)?, m.tokens)))
+                    .collect::<Result<Vec<_>, ScenarioError>>()
+            };
+            Some(CapsLever {
+                max_output: list(&c.max_output)?,
+                thinking_budget: list(&c.thinking_budget)?,
+                context_trim: list(&c.context_trim)?,
+            })
+        }
     };
     let batch = match f.batch {
         None => None,

@@ -558,3 +558,80 @@ fn auto_ttl_is_the_cheapest_on_the_observed_history() {
     e.observe(Some(5 * min));
     assert_eq!(e.short, 1, "exactly 5:00 counts as short");
 }
+
+#[test]
+fn thinking_budget_cuts_thinking_out_of_the_output() {
+    let toml = "[[caps.thinking_budget]]\ntokens = 100\n";
+    let with = sonnet_with(r#""thinking_tokens":300"#);
+    let cf = check(toml, &with);
+    assert_eq!(
+        cf.tokens.output, 300,
+        "500 output, of which 300 thinking, capped at 100"
+    );
+    assert!(cf.decisions.thinking_capped);
+    let under = check(toml, &sonnet_with(r#""thinking_tokens":80"#));
+    assert_eq!(under.tokens.output, 500);
+    assert!(!under.decisions.thinking_capped);
+    let unknown = check(toml, SONNET);
+    assert_eq!(unknown.tokens.output, 500);
+    assert!(
+        unknown.decisions.thinking_unknown,
+        "no thinking_tokens: counted, unchanged"
+    );
+    // Then the output cap applies to what is left.
+    let both = check(
+        "[[caps.thinking_budget]]\ntokens = 100\n[[caps.max_output]]\ntokens = 250\n",
+        &with,
+    );
+    assert_eq!(both.tokens.output, 250);
+    assert!(both.decisions.thinking_capped && both.decisions.truncated);
+}
+
+/// A conversation: tools 1,000 (cached 1h), system 500, then four turns of 2,000, and the
+/// last question of 300: 9,800 input tokens; recorded as 1,500 read, 8,000 written 5m, 300
+/// uncached.
+const CONVERSATION: &str = r#"{"ts":"2026-10-05T09:00:00Z","model":"claude-sonnet-4-5","team":"t","task":"chat","conversation_id":"c1","usage":{"input_tokens":300,"output_tokens":50,"cache_creation_input_tokens":8000,"cache_read_input_tokens":1500},"prompt":{"segments":[{"role":"tools","hash":"t","tokens":1000},{"role":"system","hash":"s","tokens":500,"cache_control":"5m"},{"role":"user","hash":"u1","tokens":2000},{"role":"assistant","hash":"a1","tokens":2000},{"role":"user","hash":"u2","tokens":2000},{"role":"assistant","hash":"a2","tokens":2000,"cache_control":"5m"},{"role":"user","hash":"u3","tokens":300}]}}"#;
+
+#[test]
+fn context_trim_drops_the_oldest_turns_and_keeps_the_stable_prefix_cached() {
+    let cf = check("[[caps.context_trim]]\ntokens = 6000\n", CONVERSATION);
+    // 9,800 over 6,000: u1 and a1 go (5,800 left).
+    assert_eq!(cf.trimmed, Some((2, 4)));
+    assert!(cf.decisions.context_trimmed);
+    let t = &cf.tokens;
+    assert_eq!(t.total_input(), 5800);
+    // Recorded policy: only the stable prefix (1,500 tokens) stays cached, reads first.
+    assert_eq!(
+        (t.cache_read, t.cache_write_1h, t.cache_write_5m),
+        (1500, 0, 0)
+    );
+    assert_eq!(t.input, 4300);
+    assert_eq!(t.output, 50);
+    // Under the budget: nothing happens.
+    let none = check("[[caps.context_trim]]\ntokens = 9800\n", CONVERSATION);
+    assert!(none.trimmed.is_none() && !none.decisions.context_trimmed);
+    // The last segment is never dropped: a budget below it trims everything else it can.
+    let deep = check("[[caps.context_trim]]\ntokens = 100\n", CONVERSATION);
+    assert_eq!(deep.trimmed, Some((2, 6)));
+    assert_eq!(deep.tokens.total_input(), 1800);
+    // Without segments there is nothing to trim.
+    let bare = check("[[caps.context_trim]]\ntokens = 100\n", SONNET);
+    assert!(bare.decisions.trim_no_segments && bare.trimmed.is_none());
+    assert_eq!(bare.tokens.total_input(), 4000);
+}
+
+#[test]
+fn context_trim_under_replay_simulates_the_trimmed_blocks() {
+    let cf = check(
+        "[[caps.context_trim]]\ntokens = 6000\n[cache]\npolicy = \"replay\"\n",
+        CONVERSATION,
+    );
+    let blocks = cf.simulate.expect("simulated");
+    assert_eq!(
+        blocks.iter().map(|b| b.tokens).collect::<Vec<_>>(),
+        vec![1000, 500, 2000, 2000, 300],
+        "u1 and a1 are gone"
+    );
+    assert_eq!(blocks.iter().filter(|b| b.breakpoint.is_some()).count(), 2);
+    assert_eq!(cf.tokens.total_input(), 5800);
+}
