@@ -119,3 +119,29 @@ fn demo_batch_section_markdown() {
         format!("{}{}", &md[from..to], &md[scenario..])
     );
 }
+
+/// The output cap's quality risk is the share of calls it truncates, printed next to the saving.
+#[test]
+fn truncation_share_is_reported_with_the_cap() {
+    let r = report(DEMO, &["scenarios/caps-output.toml"]);
+    let t = &r["scenarios"][0]["totals"];
+    let (n, calls) = (
+        t["decisions"]["truncated"].as_u64().unwrap(),
+        t["requests"].as_u64().unwrap(),
+    );
+    assert!(n > 0);
+    let md = ok(&[
+        "replay",
+        "--corpus",
+        DEMO,
+        "--scenario",
+        "scenarios/caps-output.toml",
+    ]);
+    let share = format!("{:.1}%", n as f64 * 100.0 / calls as f64);
+    assert!(
+        md.contains(&format!(
+            "{n} answers truncated by an output cap ({share} of calls)"
+        )),
+        "{share}"
+    );
+}
