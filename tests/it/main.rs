@@ -1,6 +1,7 @@
 //! End-to-end tests of the `tokensim` binary: one test binary (ripgrep's layout), run from the
 //! workspace root so that corpus paths in reports are stable.
 
+mod attribution;
 mod batch;
 mod gen;
 mod prices;

@@ -141,6 +141,11 @@ pub struct ReplayArgs {
     /// Never show a progress bar (it shows only on a terminal, for large corpora).
     #[arg(long)]
     pub no_progress: bool,
+    /// Skip lever attribution. By default a scenario with two levers or more is also evaluated
+    /// with every subset of its levers (in the same pass), so the report can split its saving
+    /// between the levers: a waterfall in pipeline order and Shapley shares (docs/attribution.md).
+    #[arg(long)]
+    pub no_attribution: bool,
     #[command(flatten)]
     pub price: PriceFlags,
     /// Print the resolved settings as JSON and exit.

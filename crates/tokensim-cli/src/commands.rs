@@ -148,12 +148,17 @@ fn load_scenarios(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<(Scenario,
 fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
     let scenarios = load_scenarios(&a.scenario, &catalog)?;
+    let given: Vec<Scenario> = scenarios.iter().map(|(s, _)| s.clone()).collect();
+    // Lever attribution evaluates every subset of each scenario's levers in the same pass.
+    let expanded = (!a.no_attribution).then(|| tokensim_engine::expand(&given));
     let cfg = ReplayConfig {
         corpus: a.corpus.clone(),
         reference_model: a.reference_model.clone(),
         quarantine: a.quarantine.is_some(),
         threads: a.threads,
-        scenarios: scenarios.iter().map(|(s, _)| s.clone()).collect(),
+        scenarios: expanded
+            .as_ref()
+            .map_or_else(|| given.clone(), |e| e.scenarios.clone()),
     };
     if a.show_settings {
         let settings = serde_json::json!({
@@ -235,7 +240,13 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
             );
         }
     }
-    let report = summarize(&outcome, &catalog, &scenarios, env!("CARGO_PKG_VERSION"));
+    let report = summarize(
+        &outcome,
+        &catalog,
+        &scenarios,
+        expanded.as_ref(),
+        env!("CARGO_PKG_VERSION"),
+    );
     let text = match a.format {
         Format::Table => render(&report, Markup::Terminal),
         Format::Md => render(&report, Markup::Markdown),
@@ -281,7 +292,7 @@ fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
     let outcome = replay(&cfg, &catalog, &mut sink)?;
     let named: Vec<(Scenario, String)> =
         scenarios.into_iter().map(|s| (s, String::new())).collect();
-    let report = summarize(&outcome, &catalog, &named, env!("CARGO_PKG_VERSION"));
+    let report = summarize(&outcome, &catalog, &named, None, env!("CARGO_PKG_VERSION"));
     let f = tokensim_engine::frontier(&report, &catalog.model(to).id, &thresholds);
     let text = match a.format {
         Format::Table => tokensim_report::render_frontier(&f, Markup::Terminal),

@@ -4,6 +4,7 @@
 //!
 //! Only this crate knows about rayon.
 
+mod attribution;
 mod batch;
 mod frontier;
 mod prefixes;
@@ -12,6 +13,7 @@ mod risk;
 mod summary;
 mod tally;
 
+pub use attribution::{attribute, expand, shapley, waterfall, Expanded};
 pub use batch::{detect, BatchStats, Detection};
 pub use frontier::{frontier, frontier_scenarios};
 pub use prefixes::analyze_prefixes;

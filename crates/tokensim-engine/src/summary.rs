@@ -328,6 +328,7 @@ fn scenario_report(
         by_model,
         by_day,
         quality: quality_rows(out, catalog, index, scenario),
+        attribution: None,
     }
 }
 
@@ -479,10 +480,15 @@ fn quality_rows(
 
 /// Builds the report. `scenarios` are the scenarios of the run, in order, with the BLAKE3 digest
 /// of each file's text; `tool_version` goes into the header.
+///
+/// With `attribution`, the run evaluated [`crate::expand`]'s scenarios (the given ones, then the
+/// lever subsets): each scenario with several levers gets its attribution, and the subsets'
+/// own reports are dropped.
 pub fn summarize(
     out: &ReplayOutcome,
     catalog: &Catalog,
     scenarios: &[(Scenario, String)],
+    attribution: Option<&crate::Expanded>,
     tool_version: &str,
 ) -> Report {
     let mut total = Acc::default();
@@ -544,7 +550,19 @@ pub fn summarize(
         );
     }
     assert_eq!(totals.requests, out.stats.priced);
-    let scenario_reports: Vec<ScenarioReport> = scenarios
+    let all: Vec<(Scenario, String)> = match attribution {
+        Some(e) => scenarios
+            .iter()
+            .cloned()
+            .chain(
+                e.scenarios[e.visible..]
+                    .iter()
+                    .map(|s| (s.clone(), String::new())),
+            )
+            .collect(),
+        None => scenarios.to_vec(),
+    };
+    let mut scenario_reports: Vec<ScenarioReport> = all
         .iter()
         .enumerate()
         .map(|(i, (sc, digest))| {
@@ -556,6 +574,20 @@ pub fn summarize(
             scenario_report(out, catalog, i as u32, sc, digest, &base)
         })
         .collect();
+    if let Some(e) = attribution {
+        let by_workload: BTreeMap<RowKey, PicoUsd> = workloads
+            .iter()
+            .map(|(w, a)| (workload_key(w), a.cost.total()))
+            .collect();
+        let given: Vec<Scenario> = scenarios.iter().map(|(s, _)| s.clone()).collect();
+        crate::attribution::attribute(
+            &mut scenario_reports,
+            &given,
+            e,
+            total.cost.total(),
+            &by_workload,
+        );
+    }
     let baseline_hist = merged(out.cost_histograms.range(..(Some(0), 0)).map(|(_, h)| h));
     let s = &out.stats;
     Report {

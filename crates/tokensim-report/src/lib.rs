@@ -5,11 +5,12 @@ mod model;
 mod render;
 
 pub use model::{
-    BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles,
-    Decisions, DiscountSection, FileSection, FrontierPoint, FrontierReport, HeadroomRow, Interval,
-    PrefixFinding, PrefixReport, PrefixRow, PriorSection, QualityRow, ReferenceSection, Report,
-    RoundingSection, Row, RowKey, ScenarioReport, ScenarioRow, TokenCounts, ToolSection, Usd,
-    FRONTIER_SCHEMA, REPORT_SCHEMA, UNATTRIBUTED,
+    Attribution, BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown,
+    CostPercentiles, Decisions, DiscountSection, FileSection, FrontierPoint, FrontierReport,
+    HeadroomRow, Interval, LeverShare, PrefixFinding, PrefixReport, PrefixRow, PriorSection,
+    QualityRow, ReferenceSection, Report, RoundingSection, Row, RowKey, ScenarioReport,
+    ScenarioRow, SubsetCost, TokenCounts, ToolSection, Usd, WorkloadAttribution, FRONTIER_SCHEMA,
+    REPORT_SCHEMA, UNATTRIBUTED,
 };
 pub use render::{apportion_cents, compact, render, render_frontier, render_prefixes, Markup};
 

@@ -409,6 +409,60 @@ pub struct ScenarioReport {
     /// model, target, task), most expected degraded responses first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quality: Vec<QualityRow>,
+    /// Which lever saved what, for a scenario with two levers or more (docs/attribution.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+}
+
+/// Lever attribution of one scenario: the waterfall in pipeline order and the Shapley shares,
+/// each adding up exactly to the scenario's saving against the recorded cost.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Attribution {
+    /// The scenario's levers, in pipeline order.
+    pub levers: Vec<String>,
+    /// Recorded cost minus the scenario's cost.
+    pub total_saving: Usd,
+    /// The saving each lever adds when the levers are added in pipeline order.
+    pub waterfall: Vec<LeverShare>,
+    /// Each lever's Shapley value: its marginal saving averaged over every order of adding the
+    /// levers (rounded to the pico-dollar by largest remainder, so they add up exactly).
+    pub shapley: Vec<LeverShare>,
+    /// The cost of every subset of the levers (the empty subset is the recorded cost).
+    pub subsets: Vec<SubsetCost>,
+    /// The same, per workload, largest saving first.
+    pub by_workload: Vec<WorkloadAttribution>,
+}
+
+/// One lever's part of a saving.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LeverShare {
+    /// `route`, `caps`, `batch` or `cache`.
+    pub lever: String,
+    /// Its part of the saving (negative: the lever costs money here).
+    pub saving: Usd,
+}
+
+/// The cost of a subset of a scenario's levers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SubsetCost {
+    /// The levers applied, in pipeline order.
+    pub levers: Vec<String>,
+    /// Cost of all calls with only those levers.
+    pub cost: Usd,
+}
+
+/// Attribution of one workload's saving.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WorkloadAttribution {
+    /// The workload.
+    #[serde(flatten)]
+    pub key: RowKey,
+    /// Its saving under the full scenario.
+    pub total_saving: Usd,
+    /// Waterfall in pipeline order.
+    pub waterfall: Vec<LeverShare>,
+    /// Shapley shares.
+    pub shapley: Vec<LeverShare>,
 }
 
 /// The quality risk of one route (docs/quality-risk.md). Probabilities are statistics, not

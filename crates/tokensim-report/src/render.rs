@@ -148,7 +148,12 @@ fn percent(part: PicoUsd, whole: PicoUsd) -> String {
     if whole.0 == 0 {
         return "-".into();
     }
-    format!("{:.1}%", part.0 as f64 / whole.0 as f64 * 100.0)
+    let v = part.0 as f64 / whole.0 as f64 * 100.0;
+    // A share that rounds to zero prints as 0.0%, never -0.0%.
+    if v.abs() < 0.05 {
+        return "0.0%".into();
+    }
+    format!("{v:.1}%")
 }
 
 fn cost_table(first: &'static str, rows: &[Row], total: &Row) -> Table {
@@ -353,6 +358,13 @@ pub fn render(report: &Report, markup: Markup) -> String {
             } else {
                 out.push_str(&format!("{bullet}levers: {}\n", s.levers.join(" > ")));
             }
+            if let Some(a) = &s.attribution {
+                h(&mut out, &format!("Lever attribution of {}", s.name));
+                attribution_table(a).render(markup, &mut out);
+                out.push_str(&format!(
+                    "{bullet}waterfall: what each lever adds in pipeline order; Shapley: its marginal saving averaged over every order of adding the levers (docs/attribution.md); both add up to the saving\n"
+                ));
+            }
             if !s.quality.is_empty() {
                 h(&mut out, &format!("Quality risk of {}", s.name));
                 quality_table(&s.quality).render(markup, &mut out);
@@ -455,6 +467,42 @@ fn decision_notes(row: &crate::model::ScenarioRow) -> String {
         ));
     }
     notes.join(", ")
+}
+
+fn attribution_table(a: &crate::model::Attribution) -> Table {
+    // Each column's cents are apportioned so the rows add up to the total as printed.
+    let (w, w_total) = apportion_cents(&a.waterfall.iter().map(|x| x.saving.0).collect::<Vec<_>>());
+    let (sh, _) = apportion_cents(&a.shapley.iter().map(|x| x.saving.0).collect::<Vec<_>>());
+    let rows: Vec<Vec<String>> = a
+        .waterfall
+        .iter()
+        .zip(&a.shapley)
+        .zip(w.iter().zip(&sh))
+        .map(|((wl, s), (&wc, &sc))| {
+            vec![
+                wl.lever.clone(),
+                format_cents(wc),
+                format_cents(sc),
+                percent(s.saving.0, a.total_saving.0),
+            ]
+        })
+        .collect();
+    Table {
+        headers: vec![
+            "lever",
+            "waterfall (pipeline order)",
+            "Shapley share",
+            "of saving",
+        ],
+        align: vec![Align::Left, Align::Right, Align::Right, Align::Right],
+        rows,
+        total: Some(vec![
+            "total".into(),
+            format_cents(w_total),
+            format_cents(w_total),
+            percent(a.total_saving.0, a.total_saving.0),
+        ]),
+    }
 }
 
 fn batch_table(rows: &[crate::model::BatchCandidate]) -> Table {
