@@ -3,6 +3,8 @@
 
 mod attribution;
 mod batch;
+mod diff;
+mod formats;
 mod gen;
 mod prices;
 mod replay;

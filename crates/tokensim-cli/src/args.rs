@@ -60,6 +60,15 @@ pub enum Command {
         after_help = "Example:\n  tokensim frontier --corpus corpora/demo.jsonl.zst --to claude-haiku-5-5 --steps 20"
     )]
     Frontier(FrontierArgs),
+    /// Compare two runs before shipping a change: two scenarios on one corpus (--before,
+    /// --after), or the same scenario on two corpora (--corpus, --after-corpus; e.g. a prompt
+    /// change recorded in staging). Prints the cost delta per workload and in total, the risk
+    /// delta and, for two corpora, the prompt prefixes whose caching changes. Exit status 1
+    /// when --fail-above is given and the cost rises by more (docs/diff.md).
+    #[command(
+        after_help = "Examples:\n  tokensim diff --corpus corpora/demo.jsonl.zst --before recorded --after scenarios/cache-auto.toml\n  tokensim diff --corpus prod.jsonl --after-corpus staging.jsonl --format md --fail-above 5"
+    )]
+    Diff(DiffArgs),
 }
 
 /// `tokensim import FORMAT`.
@@ -103,6 +112,21 @@ pub enum Format {
     Json,
 }
 
+/// Output formats of `replay`: those of [`Format`], plus CSV and HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text tables (the default).
+    Table,
+    /// Markdown, for pull requests and docs.
+    Md,
+    /// The versioned JSON report (docs/report-format.md), exact to the pico-dollar.
+    Json,
+    /// CSV for spreadsheets: one row per (scenario, workload, model), money exact.
+    Csv,
+    /// A self-contained HTML page with inline SVG charts that opens offline.
+    Html,
+}
+
 /// Flags shared by commands that read prices.
 #[derive(Debug, clap::Args)]
 pub struct PriceFlags {
@@ -130,8 +154,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE")]
     pub quarantine: Option<PathBuf>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
     /// Write the report to FILE instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -220,6 +244,37 @@ pub struct FrontierArgs {
     /// Worker threads (default: one per core). The report is identical for any value.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// Corpus files (the "before" corpus when --after-corpus is given).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// The "after" corpus: compare the same scenario (or the recorded traffic) on two corpora.
+    #[arg(long, num_args = 1.., value_name = "FILE", conflicts_with_all = ["before", "after"])]
+    pub after_corpus: Vec<PathBuf>,
+    /// Before: a scenario file, or `recorded` for the traffic as it ran.
+    #[arg(long, value_name = "SCENARIO", requires = "after")]
+    pub before: Option<String>,
+    /// After: a scenario file, or `recorded`.
+    #[arg(long, value_name = "SCENARIO", requires = "before")]
+    pub after: Option<String>,
+    /// With --after-corpus: the scenario applied to both corpora (default: as recorded).
+    #[arg(long, value_name = "SCENARIO", requires = "after_corpus")]
+    pub scenario: Option<PathBuf>,
+    /// Exit with status 1 when the total cost rises by more than PCT percent (for CI).
+    #[arg(long, value_name = "PCT")]
+    pub fail_above: Option<f64>,
+    /// Output format (`md` is a pull-request comment).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the diff to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub price: PriceFlags,
 }

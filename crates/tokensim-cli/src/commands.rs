@@ -13,8 +13,8 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    Cli, Command, Format, FrontierArgs, GenArgs, ImportCommand, MooncakeArgs, PrefixesArgs,
-    PriceFlags, PricesArgs, ReplayArgs,
+    Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand, MooncakeArgs,
+    PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -28,6 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
+        Command::Diff(a) => cmd_diff(a),
     }
 }
 
@@ -248,9 +249,11 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
         env!("CARGO_PKG_VERSION"),
     );
     let text = match a.format {
-        Format::Table => render(&report, Markup::Terminal),
-        Format::Md => render(&report, Markup::Markdown),
-        Format::Json => to_json(&report),
+        ReportFormat::Table => render(&report, Markup::Terminal),
+        ReportFormat::Md => render(&report, Markup::Markdown),
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Csv => tokensim_report::render_csv(&report),
+        ReportFormat::Html => tokensim_report::render_html(&report),
     };
     let mut out = output(a.output.as_deref())?;
     out.write_all(text.as_bytes())
@@ -529,6 +532,133 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
             "  skipped line {}: {}: {}",
             note.line, note.rule, note.detail
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replays a corpus with the given scenarios (no attribution, no progress bar, strict).
+fn quiet_replay(
+    corpus: &[PathBuf],
+    catalog: &Catalog,
+    scenarios: &[(Scenario, String)],
+) -> Result<tokensim_report::Report> {
+    let cfg = ReplayConfig {
+        corpus: corpus.to_vec(),
+        reference_model: None,
+        quarantine: false,
+        threads: None,
+        scenarios: scenarios.iter().map(|(s, _)| s.clone()).collect(),
+    };
+    let mut sink = CliSink {
+        bar: None,
+        quarantine: None,
+        error: None,
+    };
+    let outcome = replay(&cfg, catalog, &mut sink)?;
+    Ok(summarize(
+        &outcome,
+        catalog,
+        scenarios,
+        None,
+        env!("CARGO_PKG_VERSION"),
+    ))
+}
+
+fn cmd_diff(a: DiffArgs) -> Result<ExitCode> {
+    use tokensim_engine::Side;
+    let catalog = load_catalog(&a.price)?;
+    if let Some(p) = a.fail_above {
+        if !p.is_finite() || p < 0.0 {
+            bail!("--fail-above: expected a percentage, 0 or more; got {p}");
+        }
+    }
+    let names = |p: &Path| {
+        p.iter()
+            .map(|c| c.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let corpus_label = |c: &[PathBuf]| c.iter().map(|p| names(p)).collect::<Vec<_>>().join(" ");
+    let d = if !a.after_corpus.is_empty() {
+        let scenarios = match &a.scenario {
+            Some(s) => load_scenarios(std::slice::from_ref(s), &catalog)?,
+            None => Vec::new(),
+        };
+        let before = quiet_replay(&a.corpus, &catalog, &scenarios)?;
+        let after = quiet_replay(&a.after_corpus, &catalog, &scenarios)?;
+        let side = |r| {
+            if scenarios.is_empty() {
+                Side::Recorded(r)
+            } else {
+                Side::Scenario(r, 0)
+            }
+        };
+        let changes = tokensim_engine::prefix_changes(
+            &tokensim_engine::analyze_prefixes(&a.corpus, &catalog, 50)?,
+            &tokensim_engine::analyze_prefixes(&a.after_corpus, &catalog, 50)?,
+        );
+        let what = scenarios
+            .first()
+            .map_or("recorded".to_string(), |(s, _)| s.name.clone());
+        tokensim_engine::diff(
+            side(&before),
+            side(&after),
+            (
+                &format!("{} ({what})", corpus_label(&a.corpus)),
+                &format!("{} ({what})", corpus_label(&a.after_corpus)),
+            ),
+            a.fail_above,
+            changes,
+        )
+    } else {
+        let (Some(b), Some(af)) = (&a.before, &a.after) else {
+            bail!("give --before and --after (scenario files or `recorded`), or --after-corpus");
+        };
+        let mut files = Vec::new();
+        for s in [b, af] {
+            if s != "recorded" {
+                files.push(PathBuf::from(s));
+            }
+        }
+        let mut scenarios = load_scenarios(&files, &catalog)?;
+        if scenarios.len() == 2 && scenarios[0].0.name == scenarios[1].0.name {
+            // The same file twice, or two files with one name: tell them apart.
+            scenarios[1].0.name.push_str(" (after)");
+        }
+        let report = quiet_replay(&a.corpus, &catalog, &scenarios)?;
+        let mut next = 0;
+        let mut side = |s: &str| {
+            if s == "recorded" {
+                (Side::Recorded(&report), "recorded".to_string())
+            } else {
+                next += 1;
+                (
+                    Side::Scenario(&report, next - 1),
+                    report.scenarios[next - 1].name.clone(),
+                )
+            }
+        };
+        let (bs, bl) = side(b);
+        let (as_, al) = side(af);
+        tokensim_engine::diff(bs, as_, (&bl, &al), a.fail_above, Vec::new())
+    };
+    let text = match a.format {
+        Format::Table => tokensim_report::render_diff(&d, Markup::Terminal),
+        Format::Md => tokensim_report::render_diff(&d, Markup::Markdown),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&d)?),
+    };
+    let mut out = output(a.output.as_deref())?;
+    out.write_all(text.as_bytes())
+        .context("cannot write the diff")?;
+    out.flush().context("cannot write the diff")?;
+    if d.failed {
+        eprintln!(
+            "tokensim diff: the cost rises by more than {}% ({} -> {})",
+            a.fail_above.unwrap_or_default(),
+            d.totals.before.cost,
+            d.totals.after.cost
+        );
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

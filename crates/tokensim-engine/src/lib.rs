@@ -6,6 +6,7 @@
 
 mod attribution;
 mod batch;
+mod diff;
 mod frontier;
 mod prefixes;
 mod replay;
@@ -15,6 +16,7 @@ mod tally;
 
 pub use attribution::{attribute, expand, shapley, waterfall, Expanded};
 pub use batch::{detect, BatchStats, Detection};
+pub use diff::{diff, prefix_changes, Side};
 pub use frontier::{frontier, frontier_scenarios};
 pub use prefixes::analyze_prefixes;
 pub use replay::{

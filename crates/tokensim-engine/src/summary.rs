@@ -218,6 +218,7 @@ fn scenario_report(
     let mut workloads: BTreeMap<&Workload, SAcc> = BTreeMap::new();
     let mut models: BTreeMap<String, SAcc> = BTreeMap::new();
     let mut days: BTreeMap<tokensim_corpus::Day, SAcc> = BTreeMap::new();
+    let mut wm: BTreeMap<(&Workload, String), SAcc> = BTreeMap::new();
     for ((_, key), t) in out
         .scenario_rows
         .range((index, Key::MIN)..)
@@ -233,7 +234,23 @@ fn scenario_report(
             .or_default()
             .add(t);
         days.entry(key.day).or_default().add(t);
+        wm.entry((
+            &out.workloads[key.workload as usize],
+            catalog.model(key.model).id.clone(),
+        ))
+        .or_default()
+        .add(t);
     }
+    let by_workload_model: Vec<ScenarioRow> = wm
+        .iter()
+        .map(|((w, m), a)| ScenarioRow {
+            key: RowKey {
+                model: Some(m.clone()),
+                ..workload_key(w)
+            },
+            ..a.row(None, None)
+        })
+        .collect();
     let ids: BTreeMap<&Workload, u32> = out.workloads.iter().zip(0..).collect();
     let hist = |w: &Workload| {
         out.cost_histograms
@@ -302,7 +319,7 @@ fn scenario_report(
     totals.max_batches_per_day = per_day.values().copied().max().unwrap_or(0);
     // Pair assertions: every grouping adds up to the scenario's totals, and the scenario prices
     // exactly the calls of the baseline.
-    for group in [&by_workload, &by_model, &by_day] {
+    for group in [&by_workload, &by_model, &by_day, &by_workload_model] {
         let cost: PicoUsd = group.iter().map(|r| r.cost.total.0).sum();
         let n: u64 = group.iter().map(|r| r.requests).sum();
         assert_eq!(
@@ -329,6 +346,7 @@ fn scenario_report(
         by_day,
         quality: quality_rows(out, catalog, index, scenario),
         attribution: None,
+        by_workload_model,
     }
 }
 
@@ -495,6 +513,7 @@ pub fn summarize(
     let mut workloads: BTreeMap<&crate::tally::Workload, Acc> = BTreeMap::new();
     let mut models: BTreeMap<String, Acc> = BTreeMap::new();
     let mut days: BTreeMap<tokensim_corpus::Day, Acc> = BTreeMap::new();
+    let mut wm: BTreeMap<(&Workload, String), Acc> = BTreeMap::new();
     for (key, t) in &out.rows {
         let r = reference_cost(catalog, out, key, t);
         total.add(t, r);
@@ -507,7 +526,23 @@ pub fn summarize(
             .or_default()
             .add(t, r);
         days.entry(key.day).or_default().add(t, r);
+        wm.entry((
+            &out.workloads[key.workload as usize],
+            catalog.model(key.model).id.clone(),
+        ))
+        .or_default()
+        .add(t, r);
     }
+    let by_workload_model: Vec<Row> = wm
+        .iter()
+        .map(|((w, m), a)| Row {
+            key: RowKey {
+                model: Some(m.clone()),
+                ..workload_key(w)
+            },
+            ..a.row()
+        })
+        .collect();
     let mut by_workload: Vec<Row> = workloads
         .iter()
         .map(|(w, a)| Row {
@@ -539,7 +574,7 @@ pub fn summarize(
     by_cost_desc(&mut by_model);
     let totals = total.row();
     // Pair assertions: each grouping accounts for exactly the totals.
-    for group in [&by_workload, &by_model, &by_day] {
+    for group in [&by_workload, &by_model, &by_day, &by_workload_model] {
         let rec: PicoUsd = group.iter().map(|r| r.recorded.total.0).sum();
         let refc: PicoUsd = group.iter().map(|r| r.reference.0).sum();
         let n: u64 = group.iter().map(|r| r.requests).sum();
@@ -640,6 +675,7 @@ pub fn summarize(
         sorted_mode: out.sorted_mode,
         cache_headroom: headroom(scenarios, &scenario_reports),
         batch_candidates: batch_candidates(out, &workloads),
+        by_workload_model,
         scenarios: scenario_reports,
     }
 }

@@ -1,9 +1,15 @@
 //! The Report model and its renderings. This crate only formats: every number it prints already
 //! exists in the [`Report`] model, which the engine builds.
 
+mod csv;
+mod diff;
+mod html;
 mod model;
 mod render;
 
+pub use csv::{render_csv, CSV_HEADER};
+pub use diff::{render_diff, DiffReport, DiffRow, DiffSide, PrefixChange, DIFF_SCHEMA};
+pub use html::render_html;
 pub use model::{
     Attribution, BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown,
     CostPercentiles, Decisions, DiscountSection, FileSection, FrontierPoint, FrontierReport,

@@ -412,6 +412,9 @@ pub struct ScenarioReport {
     /// Which lever saved what, for a scenario with two levers or more (docs/attribution.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<Attribution>,
+    /// By (workload, served model), in key order: the CSV's rows.
+    #[serde(default)]
+    pub by_workload_model: Vec<ScenarioRow>,
 }
 
 /// Lever attribution of one scenario: the waterfall in pipeline order and the Shapley shares,
@@ -570,6 +573,9 @@ pub struct Report {
     /// (docs/batch.md); reported with or without scenarios.
     #[serde(default)]
     pub batch_candidates: Vec<BatchCandidate>,
+    /// By (workload, model), in key order: the CSV's rows.
+    #[serde(default)]
+    pub by_workload_model: Vec<Row>,
 }
 
 /// A workload batch detection flags, with the saving batch would bring and the evidence.

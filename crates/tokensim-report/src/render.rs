@@ -19,20 +19,20 @@ pub enum Markup {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Right,
 }
 
-struct Table {
-    headers: Vec<&'static str>,
-    align: Vec<Align>,
-    rows: Vec<Vec<String>>,
-    total: Option<Vec<String>>,
+pub(crate) struct Table {
+    pub(crate) headers: Vec<&'static str>,
+    pub(crate) align: Vec<Align>,
+    pub(crate) rows: Vec<Vec<String>>,
+    pub(crate) total: Option<Vec<String>>,
 }
 
 impl Table {
-    fn render(&self, markup: Markup, out: &mut String) {
+    pub(crate) fn render(&self, markup: Markup, out: &mut String) {
         // Markdown shows the total row in bold; the markers count towards column widths.
         let total: Option<Vec<String>> = self.total.as_ref().map(|t| {
             t.iter()
@@ -144,7 +144,7 @@ pub fn compact(n: u64) -> String {
     }
 }
 
-fn percent(part: PicoUsd, whole: PicoUsd) -> String {
+pub(crate) fn percent(part: PicoUsd, whole: PicoUsd) -> String {
     if whole.0 == 0 {
         return "-".into();
     }
@@ -392,7 +392,7 @@ pub fn render(report: &Report, markup: Markup) -> String {
 }
 
 /// What the levers did, in words, leaving out what did not happen.
-fn decision_notes(row: &crate::model::ScenarioRow) -> String {
+pub(crate) fn decision_notes(row: &crate::model::ScenarioRow) -> String {
     let d = &row.decisions;
     let share = |n: u64| percent(PicoUsd(i128::from(n)), PicoUsd(i128::from(row.requests)));
     let truncated = format!(
