@@ -6,6 +6,8 @@
 //! - `bench`: time tokensim (baseline replay, five scenarios in one pass) and DuckDB on a
 //!   generated corpus of 2 million records, check that both price it the same, and write
 //!   `reports/bench.md` (`bench.rs`).
+//! - `reports [--check]`: write the golden reports of the demo corpus in every format to
+//!   `reports/demo/`, or check that the committed ones are up to date (`reports.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +15,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 mod bench;
+mod reports;
 #[cfg(test)]
 mod tidy;
 
@@ -61,6 +64,7 @@ fn main() -> Result<()> {
     match task.as_deref() {
         Some("demo") => demo(),
         Some("bench") => bench::bench(),
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md"),
+        Some("reports") => reports::reports(std::env::args().nth(2).as_deref() == Some("--check")),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md\n  reports [--check]  write (or check) the golden reports in reports/demo/"),
     }
 }
