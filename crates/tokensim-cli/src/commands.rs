@@ -248,7 +248,11 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
         expanded.as_ref(),
         env!("CARGO_PKG_VERSION"),
     );
+    let to_terminal = a.output.as_deref().is_none_or(|p| p == Path::new("-"))
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
     let text = match a.format {
+        ReportFormat::Table if to_terminal => colour(&render(&report, Markup::Terminal)),
         ReportFormat::Table => render(&report, Markup::Terminal),
         ReportFormat::Md => render(&report, Markup::Markdown),
         ReportFormat::Json => to_json(&report),
@@ -536,6 +540,40 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Colours a terminal report for a TTY (never in files or pipes; `NO_COLOR` turns it off):
+/// section titles bold, money that a scenario loses red. The text is otherwise unchanged.
+fn colour(text: &str) -> String {
+    const BOLD: &str = "\x1b[1m";
+    const RED: &str = "\x1b[31m";
+    const RESET: &str = "\x1b[0m";
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.lines() {
+        if !line.is_empty() && !line.starts_with(' ') {
+            out.push_str(BOLD);
+            out.push_str(line);
+            out.push_str(RESET);
+        } else {
+            // A negative amount (a cost increase) is a word starting with "-$".
+            let mut first = true;
+            for word in line.split(' ') {
+                if !first {
+                    out.push(' ');
+                }
+                first = false;
+                if word.starts_with("-$") {
+                    out.push_str(RED);
+                    out.push_str(word);
+                    out.push_str(RESET);
+                } else {
+                    out.push_str(word);
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Replays a corpus with the given scenarios (no attribution, no progress bar, strict).
 fn quiet_replay(
     corpus: &[PathBuf],
@@ -679,4 +717,24 @@ fn cmd_prefixes(a: PrefixesArgs) -> Result<ExitCode> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_marks_titles_and_losses_and_keeps_the_text() {
+        let text = "Summary\n  a  $1.00  -$2.50\n\n";
+        let c = colour(text);
+        assert_eq!(
+            c,
+            "\x1b[1mSummary\x1b[0m\n  a  $1.00  \x1b[31m-$2.50\x1b[0m\n\n"
+        );
+        let plain = c
+            .replace("\x1b[1m", "")
+            .replace("\x1b[31m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(plain, text);
+    }
 }
