@@ -601,7 +601,13 @@ fn scenario_table(s: &ScenarioReport) -> Table {
     );
     let (cost, cost_total) =
         apportion_cents(&rows.iter().map(|r| r.cost.total.0).collect::<Vec<_>>());
-    let cells = |r: &crate::model::ScenarioRow, rec: i128, cost: i128| {
+    // The naive reference of the same calls: cost + saving against it.
+    let reference = |r: &crate::model::ScenarioRow| {
+        r.saving_vs_reference.map_or(PicoUsd(0), |s| s.0) + r.cost.total.0
+    };
+    let (refs, refs_total) =
+        apportion_cents(&rows.iter().map(|r| reference(r)).collect::<Vec<_>>());
+    let cells = |r: &crate::model::ScenarioRow, rec: i128, cost: i128, refc: i128| {
         vec![
             r.key.label(),
             r.requests.to_string(),
@@ -609,12 +615,13 @@ fn scenario_table(s: &ScenarioReport) -> Table {
             format_cents(cost),
             format_cents(rec - cost),
             percent(PicoUsd(rec - cost), PicoUsd(rec)),
+            format_cents(refc - cost),
             r.cost_per_request
                 .map(|p| format!("{:.4}", p.p50_micro_usd as f64 / 1e6))
                 .unwrap_or_default(),
         ]
     };
-    let mut total = cells(&s.totals, rec_total, cost_total);
+    let mut total = cells(&s.totals, rec_total, cost_total, refs_total);
     total[0] = "total".into();
     let mut table = Table {
         headers: vec![
@@ -624,6 +631,7 @@ fn scenario_table(s: &ScenarioReport) -> Table {
             "scenario",
             "saving",
             "saving %",
+            "saving vs ref",
             "p50 $/call",
         ],
         align: vec![
@@ -634,11 +642,12 @@ fn scenario_table(s: &ScenarioReport) -> Table {
             Align::Right,
             Align::Right,
             Align::Right,
+            Align::Right,
         ],
         rows: rows
             .iter()
-            .zip(rec.iter().zip(&cost))
-            .map(|(r, (&a, &b))| cells(r, a, b))
+            .zip(rec.iter().zip(&cost).zip(&refs))
+            .map(|(r, ((&a, &b), &c))| cells(r, a, b, c))
             .collect(),
         total: Some(total),
     };
