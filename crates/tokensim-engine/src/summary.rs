@@ -401,14 +401,8 @@ fn quality_rows(
         };
         let (mean, lo, hi) = post.expected_degraded(unknown);
         let known = known as f64;
-        let (mean, lo, hi) = (known + mean, known + lo, known + hi);
-        let shadow = match shadow_evals_needed(&post, target, 0.95) {
-            SampleSize::Already => "already".to_string(),
-            SampleSize::Need(n) => n.to_string(),
-            SampleSize::Unreachable => "unreachable".to_string(),
-        };
-        rows.push((
-            mean,
+        let expected = (known + mean, known + lo, known + hi);
+        rows.push(with_posterior(
             QualityRow {
                 key: workload_key(&out.workloads[*w as usize]),
                 lever: "route".into(),
@@ -427,16 +421,11 @@ fn quality_rows(
                 },
                 evals: evals.n,
                 eval_failures: evals.failures,
-                evidence: post.evidence.to_string(),
-                degradation: Interval {
-                    mean: post.mean,
-                    lo: post.lo,
-                    hi: post.hi,
-                },
-                expected_degraded: Interval { mean, lo, hi },
-                risk_target: target,
-                shadow_evals_needed: shadow,
+                ..QualityRow::default()
             },
+            &post,
+            expected,
+            target,
         ));
     }
     // Context trim: the calls keep their model and lose their oldest turns. No eval measures
@@ -449,15 +438,8 @@ fn quality_rows(
         let class = crate::risk::class_of(*task);
         let prior = priors.step(class, tokensim_quality::Step::OpusSonnet);
         let post = tokensim_quality::posterior(&prior, 0, 0);
-        let (mean, lo, hi) = post.expected_degraded(*n);
-        let shadow = match shadow_evals_needed(&post, target, 0.95) {
-            SampleSize::Already => "already".to_string(),
-            SampleSize::Need(n) => n.to_string(),
-            SampleSize::Unreachable => "unreachable".to_string(),
-        };
         let id = catalog.model(*m).id.clone();
-        rows.push((
-            mean,
+        rows.push(with_posterior(
             QualityRow {
                 key: workload_key(&out.workloads[*w as usize]),
                 lever: "context_trim".into(),
@@ -470,17 +452,11 @@ fn quality_rows(
                     ess: prior.ess,
                     source: format!("{} (assumed for context trim)", prior.source),
                 },
-                evidence: post.evidence.to_string(),
-                degradation: Interval {
-                    mean: post.mean,
-                    lo: post.lo,
-                    hi: post.hi,
-                },
-                expected_degraded: Interval { mean, lo, hi },
-                risk_target: target,
-                shadow_evals_needed: shadow,
                 ..QualityRow::default()
             },
+            &post,
+            post.expected_degraded(*n),
+            target,
         ));
     }
     // Most expected degraded responses first, then by workload and models: never by interning
@@ -494,6 +470,38 @@ fn quality_rows(
             })
     });
     rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Completes a quality row with what the posterior says: the evidence, P(degraded) and its
+/// interval, the expected degraded answers, and the shadow evals for the risk target. Returns
+/// it with its expected degraded mean, the sort key.
+fn with_posterior(
+    row: QualityRow,
+    post: &tokensim_quality::Posterior,
+    expected: (f64, f64, f64),
+    target: f64,
+) -> (f64, QualityRow) {
+    let shadow = match shadow_evals_needed(post, target, 0.95) {
+        SampleSize::Already => "already".to_string(),
+        SampleSize::Need(n) => n.to_string(),
+        SampleSize::Unreachable => "unreachable".to_string(),
+    };
+    let (mean, lo, hi) = expected;
+    (
+        mean,
+        QualityRow {
+            evidence: post.evidence.to_string(),
+            degradation: Interval {
+                mean: post.mean,
+                lo: post.lo,
+                hi: post.hi,
+            },
+            expected_degraded: Interval { mean, lo, hi },
+            risk_target: target,
+            shadow_evals_needed: shadow,
+            ..row
+        },
+    )
 }
 
 /// Builds the report. `scenarios` are the scenarios of the run, in order, with the BLAKE3 digest
