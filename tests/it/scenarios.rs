@@ -331,6 +331,8 @@ fn an_out_of_order_corpus_is_sorted_and_says_so() {
         "scenarios/cache-replay.toml".to_string(),
         "scenarios/all-levers.toml".to_string(),
         "scenarios/cache-optimal.toml".to_string(),
+        // A risk budget: an evals pass first, then the survey, then the replay, all sorted.
+        "scenarios/route-threshold.toml".to_string(),
     ];
     let reversed = report(&[p.to_str().unwrap()], &s, &["--threads", "1"]);
     assert_eq!(reversed["sorted_mode"], true);
