@@ -80,6 +80,13 @@ pub enum ImportCommand {
         after_help = "Example:\n  tokensim import mooncake corpora/mooncake/conversation_trace.jsonl -o mooncake.jsonl"
     )]
     Mooncake(MooncakeArgs),
+    /// Claude Code session logs (`~/.claude/projects/<project>/<session>.jsonl`): one record per
+    /// API call, the last of the lines that share its message id and request id; lines that are
+    /// not API calls are counted by kind.
+    #[command(
+        after_help = "Example:\n  tokensim import claude-code ~/.claude/projects -o claude-code.jsonl.zst"
+    )]
+    ClaudeCode(ClaudeCodeArgs),
 }
 
 /// `tokensim import mooncake`.
@@ -99,6 +106,18 @@ pub struct MooncakeArgs {
     /// The instant the trace's timestamp 0 maps to (RFC 3339).
     #[arg(long, default_value = "2026-10-01T00:00:00Z")]
     pub base: String,
+}
+
+/// `tokensim import claude-code`.
+#[derive(Debug, clap::Args)]
+pub struct ClaudeCodeArgs {
+    /// Session files, or directories to search recursively for `*.jsonl` files (in sorted path
+    /// order). The folder after `projects/` (else the file's folder) is each record's `app`.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 /// Output formats of reports.

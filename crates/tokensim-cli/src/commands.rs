@@ -13,8 +13,8 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand, MooncakeArgs,
-    PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat,
+    ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand,
+    MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prices(a) => cmd_prices(a),
         Command::Gen(a) => cmd_gen(a),
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
+        Command::Import(ImportCommand::ClaudeCode(a)) => cmd_import_claude_code(a),
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
@@ -535,6 +536,61 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
         eprintln!(
             "  skipped line {}: {}: {}",
             note.line, note.rule, note.detail
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
+    use tokensim_import::claude_code::{
+        find_session_files, project_of, ClaudeCodeImporter, SessionFile,
+    };
+    let paths = find_session_files(&a.inputs)?;
+    let mut importer = ClaudeCodeImporter::new();
+    for path in &paths {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let name = path.display().to_string();
+        let project = project_of(path);
+        let source = SessionFile {
+            name: &name,
+            project: project.as_deref(),
+        };
+        importer.read(std::io::BufReader::new(file), &source)?;
+    }
+    let s = write_corpus(&a.output, |w| Ok(importer.finish(w)?))?;
+    let kinds: String = s
+        .not_api_calls
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    eprintln!(
+        "{} lines read from {} session file(s) = {} records written + {} not API calls{} + {} \
+         synthetic + {} streaming partials + {} duplicates across files + {} blank",
+        s.lines_read,
+        s.files.len(),
+        s.records_written,
+        s.not_api_calls_total(),
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({kinds})")
+        },
+        s.synthetic,
+        s.superseded_in_file,
+        s.duplicates_across_files,
+        s.lines_blank,
+    );
+    let models: Vec<String> = s
+        .records_by_model
+        .iter()
+        .map(|(m, n)| format!("{m} {n}"))
+        .collect();
+    eprintln!("records by model: {}", models.join(", "));
+    if s.written_without_ids > 0 {
+        eprintln!(
+            "{} records had neither a message id nor a request id and could not be deduplicated",
+            s.written_without_ids
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -35,6 +35,15 @@ pub enum ImportError {
         /// The cause.
         cause: io::Error,
     },
+    /// Finding the input files failed: a path does not exist, a directory cannot be listed, or
+    /// holds no file to import.
+    #[error("{path}: {message}")]
+    Walk {
+        /// The path given or found.
+        path: String,
+        /// What is wrong, lowercase, no trailing period.
+        message: String,
+    },
     /// An option or argument cannot produce valid records.
     #[error("{name}: {message}")]
     Option {

@@ -1,0 +1,859 @@
+//! Data-driven tests of the Claude Code importer: each case is a few hand-written session files
+//! and what they must become. Every output line is read back with the corpus parser, and the
+//! summary is checked against what was written.
+
+use std::io;
+
+use serde_json::{json, Value};
+use tokensim_corpus::{parse_line, Line, Position, Record};
+
+use super::*;
+
+/// A session file for a test: name, project and lines.
+struct File<'a> {
+    name: &'a str,
+    project: Option<&'a str>,
+    text: String,
+}
+
+fn file<'a>(name: &'a str, lines: &[String]) -> File<'a> {
+    File {
+        name,
+        project: Some("proj"),
+        text: lines.join("\n") + "\n",
+    }
+}
+
+/// An assistant line of one API call, with `patch` merged in (objects merge key by key; `null`
+/// removes a key). The base is a Claude Code 1.0 line with a Sonnet 4 reply.
+fn line(patch: Value) -> String {
+    let mut base = json!({
+        "parentUuid": "p", "isSidechain": false, "userType": "external", "cwd": "/path/to/Demo",
+        "sessionId": "s1", "version": "1.0.98", "gitBranch": "",
+        "message": {
+            "id": "msg_1", "type": "message", "role": "assistant",
+            "model": "claude-sonnet-4-20250514",
+            "content": [{"type": "text", "text": "Hello"}],
+            "stop_reason": null, "stop_sequence": null,
+            "usage": {
+                "input_tokens": 3, "cache_creation_input_tokens": 100,
+                "cache_read_input_tokens": 2000,
+                "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 0},
+                "output_tokens": 7, "service_tier": "standard"
+            }
+        },
+        "requestId": "req_1", "type": "assistant", "uuid": "u",
+        "timestamp": "2025-09-03T00:47:21.540Z"
+    });
+    merge(&mut base, patch);
+    base.to_string()
+}
+
+fn merge(base: &mut Value, patch: Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    b.remove(&k);
+                } else {
+                    merge(b.entry(k).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (b, p) => *b = p,
+    }
+}
+
+/// A call's line: message id, request id, timestamp and output tokens.
+fn call(msg: &str, req: &str, ts: &str, output: u64) -> String {
+    line(
+        json!({"message": {"id": msg, "usage": {"output_tokens": output}}, "requestId": req,
+                "timestamp": ts}),
+    )
+}
+
+/// Reads `files` in order, writes the corpus, reads every output line back with the corpus
+/// parser and checks that the summary reconciles with what was written.
+fn run(files: &[File<'_>]) -> Result<(Vec<Value>, ClaudeCodeSummary), String> {
+    let mut importer = ClaudeCodeImporter::new();
+    for f in files {
+        let source = SessionFile {
+            name: f.name,
+            project: f.project,
+        };
+        importer
+            .read(f.text.as_bytes(), &source)
+            .map_err(|e| e.to_string())?;
+    }
+    let mut out = Vec::new();
+    let summary = importer.finish(&mut out).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(out).expect("utf-8 output");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(r#"{"schema":"tokensim.corpus/1"}"#));
+    let mut values = Vec::new();
+    let mut totals = [0u64; 6];
+    for (i, line) in lines.enumerate() {
+        let pos = Position {
+            file: 0,
+            line: i as u64 + 2,
+        };
+        let r: Record = match parse_line(line, pos, false) {
+            Ok(Line::Record(r)) => *r,
+            other => panic!("output line {line} does not read back: {other:?}"),
+        };
+        let u = r.usage;
+        for (t, n) in totals.iter_mut().zip([
+            u.input_tokens,
+            u.output_tokens,
+            u.cache_write_5m_tokens,
+            u.cache_write_1h_tokens,
+            u.cache_read_input_tokens,
+            u.web_search_requests,
+        ]) {
+            *t += n;
+        }
+        values.push(serde_json::from_str(line).expect("json"));
+    }
+    let s = &summary;
+    assert_eq!(s.records_written, values.len() as u64);
+    assert_eq!(
+        totals,
+        [
+            s.tokens_input,
+            s.tokens_output,
+            s.tokens_cache_write_5m,
+            s.tokens_cache_write_1h,
+            s.tokens_cache_read,
+            s.web_search_requests
+        ]
+    );
+    assert_eq!(
+        s.lines_read,
+        s.lines_blank
+            + s.records_written
+            + s.not_api_calls_total()
+            + s.synthetic
+            + s.superseded_in_file
+            + s.duplicates_across_files
+    );
+    Ok((values, summary))
+}
+
+/// One line per record: `id ts model app/feature input/output/5m/1h/read [tags] conversation`,
+/// then the summary's counts.
+fn render(values: &[Value], s: &ClaudeCodeSummary) -> String {
+    let mut out = String::new();
+    for v in values {
+        let u = &v["usage"];
+        let cc = &u["cache_creation"];
+        let (m5, h1) = if cc.is_null() {
+            ("-".to_owned(), "-".to_owned())
+        } else {
+            (
+                cc["ephemeral_5m_input_tokens"].to_string(),
+                cc["ephemeral_1h_input_tokens"].to_string(),
+            )
+        };
+        let tags: Vec<&str> = v["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| t.as_str().expect("tag"))
+            .collect();
+        out += &format!(
+            "{} {} {} {}/{} {}/{}/{}/{}/{} [{}] {}\n",
+            v["id"].as_str().unwrap_or("-"),
+            v["ts"].as_str().expect("ts"),
+            v["model"].as_str().expect("model"),
+            v["app"].as_str().unwrap_or("-"),
+            v["feature"].as_str().expect("feature"),
+            u["input_tokens"],
+            u["output_tokens"],
+            m5,
+            h1,
+            u["cache_read_input_tokens"],
+            tags.join(" "),
+            v["conversation_id"].as_str().unwrap_or("-"),
+        );
+    }
+    let kinds: Vec<String> = s
+        .not_api_calls
+        .iter()
+        .map(|(k, n)| format!("{k}:{n}"))
+        .collect();
+    out += &format!(
+        "read {} blank {} written {} not-api [{}] synthetic {} superseded {} duplicates {} \
+         without-ids {}\n",
+        s.lines_read,
+        s.lines_blank,
+        s.records_written,
+        kinds.join(" "),
+        s.synthetic,
+        s.superseded_in_file,
+        s.duplicates_across_files,
+        s.written_without_ids,
+    );
+    out
+}
+
+fn check(files: &[File<'_>], expect: &str) {
+    let (values, summary) = run(files).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(render(&values, &summary).trim(), expect.trim());
+}
+
+fn check_err(text: &str, expect: &str) {
+    let files = [File {
+        name: "s.jsonl",
+        project: None,
+        text: text.to_owned(),
+    }];
+    match run(&files) {
+        Ok((values, summary)) => panic!("expected an error, got\n{}", render(&values, &summary)),
+        Err(got) => assert_eq!(got, expect),
+    }
+}
+
+#[test]
+fn one_line_maps_every_field() {
+    let text = line(json!({}));
+    let mut out = Vec::new();
+    let source = SessionFile {
+        name: "s1.jsonl",
+        project: Some("-path-to-Demo"),
+    };
+    convert(text.as_bytes(), &source, &mut out).expect("converts");
+    let expect = concat!(
+        r#"{"schema":"tokensim.corpus/1"}"#,
+        "\n",
+        r#"{"id":"msg_1","ts":"2025-09-03T00:47:21.540Z","model":"claude-sonnet-4-20250514","#,
+        r#""team":"claude-code","app":"-path-to-Demo","feature":"main","#,
+        r#""tags":["session:s1","version:1.0.98"],"task":"code","latency_class":"interactive","#,
+        r#""conversation_id":"s1","usage":{"input_tokens":3,"output_tokens":7,"#,
+        r#""cache_creation_input_tokens":100,"cache_read_input_tokens":2000,"#,
+        r#""cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":0},"#,
+        r#""service_tier":"standard"}}"#,
+        "\n",
+    );
+    assert_eq!(String::from_utf8(out).expect("utf-8"), expect);
+}
+
+#[test]
+fn streaming_partials_keep_the_last_line() {
+    // Three content blocks of one call, as Claude Code logs them: the early lines carry a partial
+    // output count. The record takes its usage from the last line and its ts from the first.
+    check(
+        &[file(
+            "s.jsonl",
+            &[
+                call("msg_1", "req_1", "2025-09-03T00:47:21.540Z", 1),
+                call("msg_1", "req_1", "2025-09-03T00:47:22.000Z", 1),
+                call("msg_1", "req_1", "2025-09-03T00:47:24.652Z", 598),
+                call("msg_2", "req_2", "2025-09-03T00:47:28.532Z", 30),
+            ],
+        )],
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/598/100/0/2000 [session:s1 version:1.0.98] s1
+msg_2 2025-09-03T00:47:28.532Z claude-sonnet-4-20250514 proj/main 3/30/100/0/2000 [session:s1 version:1.0.98] s1
+read 4 blank 0 written 2 not-api [] synthetic 0 superseded 2 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn last_means_file_order_not_the_largest_count() {
+    // A later line wins even with a smaller count, and the earliest timestamp is kept even when
+    // the lines are out of time order.
+    check(
+        &[file(
+            "s.jsonl",
+            &[
+                call("msg_1", "req_1", "2025-09-03T00:47:25Z", 40),
+                call("msg_1", "req_1", "2025-09-03T00:47:21Z", 25),
+            ],
+        )],
+        "
+msg_1 2025-09-03T00:47:21Z claude-sonnet-4-20250514 proj/main 3/25/100/0/2000 [session:s1 version:1.0.98] s1
+read 2 blank 0 written 1 not-api [] synthetic 0 superseded 1 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn the_pair_is_the_key_not_either_id_alone() {
+    check(
+        &[file(
+            "s.jsonl",
+            &[
+                call("msg_1", "req_1", "2025-09-03T00:00:01Z", 1),
+                call("msg_1", "req_2", "2025-09-03T00:00:02Z", 2),
+                call("msg_2", "req_1", "2025-09-03T00:00:03Z", 3),
+            ],
+        )],
+        "
+msg_1 2025-09-03T00:00:01Z claude-sonnet-4-20250514 proj/main 3/1/100/0/2000 [session:s1 version:1.0.98] s1
+msg_1 2025-09-03T00:00:02Z claude-sonnet-4-20250514 proj/main 3/2/100/0/2000 [session:s1 version:1.0.98] s1
+msg_2 2025-09-03T00:00:03Z claude-sonnet-4-20250514 proj/main 3/3/100/0/2000 [session:s1 version:1.0.98] s1
+read 3 blank 0 written 3 not-api [] synthetic 0 superseded 0 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn duplicates_across_files_keep_the_last_seen_and_are_counted() {
+    // A resumed session copies earlier lines into a new session file. The call is written once,
+    // where it first appeared, with the attribution of the last copy read.
+    let copied = |session: &str, output: u64| {
+        line(
+            json!({"sessionId": session, "timestamp": "2025-09-03T10:00:00Z",
+                    "message": {"id": "msg_1", "usage": {"output_tokens": output}}}),
+        )
+    };
+    let mut second = file(
+        "b.jsonl",
+        &[
+            copied("s2", 9),
+            copied("s2", 12),
+            call("msg_2", "req_2", "2025-09-03T10:05:00Z", 5),
+        ],
+    );
+    second.project = Some("other");
+    check(
+        &[
+            file("a.jsonl", &[copied("s1", 3), copied("s1", 12)]),
+            second,
+        ],
+        "
+msg_1 2025-09-03T10:00:00Z claude-sonnet-4-20250514 other/main 3/12/100/0/2000 [session:s2 version:1.0.98] s2
+msg_2 2025-09-03T10:05:00Z claude-sonnet-4-20250514 other/main 3/5/100/0/2000 [session:s1 version:1.0.98] s1
+read 5 blank 0 written 2 not-api [] synthetic 0 superseded 2 duplicates 1 without-ids 0",
+    );
+    let (_, summary) = run(&[
+        file("a.jsonl", &[copied("s1", 3), copied("s1", 12)]),
+        file("b.jsonl", &[copied("s2", 12)]),
+    ])
+    .expect("converts");
+    let per_file: Vec<_> = summary
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.lines_read,
+                f.usage_lines,
+                f.records_written,
+            )
+        })
+        .collect();
+    assert_eq!(per_file, [("a.jsonl", 2, 2, 0), ("b.jsonl", 1, 1, 1)]);
+}
+
+#[test]
+fn sidechain_calls_are_their_own_feature_and_tagged() {
+    check(
+        &[file(
+            "s.jsonl",
+            &[
+                line(json!({"isSidechain": true})),
+                line(json!({"isSidechain": null, "requestId": "req_2",
+                            "message": {"id": "msg_2"}})),
+            ],
+        )],
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/sidechain 3/7/100/0/2000 [session:s1 version:1.0.98 sidechain] s1
+msg_2 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+read 2 blank 0 written 2 not-api [] synthetic 0 superseded 0 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn synthetic_messages_are_skipped_and_counted() {
+    let synthetic = line(
+        json!({"requestId": null, "isApiErrorMessage": true, "message": {
+        "id": "a1b2", "model": "<synthetic>",
+        "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                  "cache_read_input_tokens": 0, "cache_creation": null}}}),
+    );
+    check(
+        &[file("s.jsonl", &[synthetic.clone(), line(json!({})), synthetic])],
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+read 3 blank 0 written 1 not-api [] synthetic 2 superseded 0 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn lines_without_usage_are_counted_by_kind() {
+    let lines = [
+        json!({"type": "user", "message": {"role": "user", "content": "hi"},
+               "timestamp": "2025-09-03T00:47:19.293Z"})
+        .to_string(),
+        json!({"type": "summary", "summary": "Todo app", "leafUuid": "x"}).to_string(),
+        json!({"type": "system", "content": "Running hook", "level": "info"}).to_string(),
+        json!({"type": "user", "message": {"role": "user",
+               "content": [{"type": "tool_result", "content": "ok"}]}})
+        .to_string(),
+        // An assistant line whose usage was not logged, and odd shapes, are no API call either.
+        line(json!({"message": {"usage": null}})),
+        json!({"type": "queue-operation", "operation": "enqueue", "message": "a string"})
+            .to_string(),
+        json!({"display": "/clear", "project": "/path"}).to_string(),
+        json!({"type": "", "message": [1, 2]}).to_string(),
+        line(json!({})),
+    ];
+    check(
+        &[file("s.jsonl", &lines)],
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+read 9 blank 0 written 1 not-api [(no type):2 assistant:1 queue-operation:1 summary:1 system:1 user:2] synthetic 0 superseded 0 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn cache_creation_split_is_kept_and_its_absence_means_5m() {
+    let lines = [
+        // 1-hour writes, as Claude Code 2 makes them.
+        line(
+            json!({"message": {"id": "m1", "usage": {"cache_creation_input_tokens": 9907,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 9907}}}}),
+        ),
+        // Both TTLs in one call.
+        line(
+            json!({"message": {"id": "m2", "usage": {"cache_creation_input_tokens": 300,
+            "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 200}}}}),
+        ),
+        // No split (older logs): the corpus reads every write as a 5-minute write.
+        line(json!({"message": {"id": "m3", "usage": {"cache_creation": null}}})),
+        // The API's nullable counts: null and absent mean none.
+        line(
+            json!({"message": {"id": "m4", "usage": {"cache_creation_input_tokens": null,
+            "cache_read_input_tokens": null, "cache_creation": null}}}),
+        ),
+    ];
+    check(
+        &[file("s.jsonl", &lines)],
+        "
+m1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/0/9907/2000 [session:s1 version:1.0.98] s1
+m2 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/200/2000 [session:s1 version:1.0.98] s1
+m3 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/-/-/2000 [session:s1 version:1.0.98] s1
+m4 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/-/-/0 [session:s1 version:1.0.98] s1
+read 4 blank 0 written 4 not-api [] synthetic 0 superseded 0 duplicates 0 without-ids 0",
+    );
+    let (values, summary) = run(&[file("s.jsonl", &lines)]).expect("converts");
+    assert_eq!(values[2]["usage"]["cache_creation_input_tokens"], 100);
+    assert_eq!(values[3]["usage"]["cache_creation_input_tokens"], 0);
+    assert_eq!(
+        (summary.tokens_cache_write_5m, summary.tokens_cache_write_1h),
+        (200, 10_107)
+    );
+}
+
+#[test]
+fn newer_usage_fields_are_carried_over() {
+    // Claude Code 2's usage: tier, speed, geo, thinking, server tools and per-iteration usage.
+    let text = line(
+        json!({"message": {"model": "claude-haiku-4-5-20251001", "usage": {
+        "output_tokens": 135, "output_tokens_details": {"thinking_tokens": 49},
+        "server_tool_use": {"web_search_requests": 2, "web_fetch_requests": 1},
+        "service_tier": "standard", "inference_geo": "not_available", "speed": "standard",
+        "iterations": [{"input_tokens": 3, "output_tokens": 135, "type": "message"}]}}}),
+    );
+    let (values, summary) = run(&[file("s.jsonl", &[text])]).expect("converts");
+    assert_eq!(
+        values[0]["usage"],
+        json!({"input_tokens": 3, "output_tokens": 135, "cache_creation_input_tokens": 100,
+               "cache_read_input_tokens": 2000,
+               "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 0},
+               "server_tool_use": {"web_search_requests": 2}, "service_tier": "standard",
+               "speed": "standard", "inference_geo": "not_available", "thinking_tokens": 49})
+    );
+    assert_eq!(summary.web_search_requests, 2);
+    let models: Vec<_> = summary.records_by_model.into_iter().collect();
+    assert_eq!(models, [("claude-haiku-4-5-20251001".to_owned(), 1)]);
+}
+
+#[test]
+fn batch_and_fast_are_kept_for_pricing() {
+    let lines = [
+        line(json!({"message": {"id": "m1", "usage": {"service_tier": "batch"}}})),
+        line(
+            json!({"message": {"id": "m2", "model": "claude-opus-4-6", "usage": {"speed": "fast"}}}),
+        ),
+    ];
+    let (values, _) = run(&[file("s.jsonl", &lines)]).expect("converts");
+    assert_eq!(values[0]["usage"]["service_tier"], "batch");
+    assert_eq!(values[1]["usage"]["speed"], "fast");
+}
+
+#[test]
+fn unknown_models_are_written_as_they_are() {
+    // The replay, not the import, rejects a model the catalog does not know.
+    let text = line(json!({"message": {"model": "claude-nova-9-20300101"}}));
+    let (values, summary) = run(&[file("s.jsonl", &[text])]).expect("converts");
+    assert_eq!(values[0]["model"], "claude-nova-9-20300101");
+    assert_eq!(summary.records_by_model["claude-nova-9-20300101"], 1);
+}
+
+#[test]
+fn ids_fall_back_to_the_request_id_and_lines_without_either_are_each_a_call() {
+    let lines = [
+        line(json!({"message": {"id": null}, "requestId": "req_9"})),
+        line(json!({"message": {"id": null}, "requestId": "req_9"})),
+        line(json!({"message": {"id": null}, "requestId": null})),
+        line(json!({"message": {"id": ""}, "requestId": null})),
+    ];
+    check(
+        &[file("s.jsonl", &lines)],
+        "
+req_9 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+- 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+- 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+read 4 blank 0 written 3 not-api [] synthetic 0 superseded 1 duplicates 0 without-ids 2",
+    );
+}
+
+#[test]
+fn missing_attribution_is_left_out() {
+    let text = line(json!({"sessionId": null, "version": null, "isSidechain": null}));
+    let files = [File {
+        name: "s.jsonl",
+        project: None,
+        text,
+    }];
+    check(
+        &files,
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 -/main 3/7/100/0/2000 [] -
+read 1 blank 0 written 1 not-api [] synthetic 0 superseded 0 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn blank_lines_and_crlf_are_counted() {
+    let text = format!("\n{}\r\n   \r\n{}", line(json!({})), line(json!({})));
+    let files = [File {
+        name: "s.jsonl",
+        project: Some("proj"),
+        text,
+    }];
+    check(
+        &files,
+        "
+msg_1 2025-09-03T00:47:21.540Z claude-sonnet-4-20250514 proj/main 3/7/100/0/2000 [session:s1 version:1.0.98] s1
+read 4 blank 2 written 1 not-api [] synthetic 0 superseded 1 duplicates 0 without-ids 0",
+    );
+}
+
+#[test]
+fn timestamps_keep_their_instant() {
+    let text = line(json!({"timestamp": "2025-09-03T09:47:21.5+09:00"}));
+    let (values, _) = run(&[file("s.jsonl", &[text])]).expect("converts");
+    assert_eq!(values[0]["ts"], "2025-09-03T00:47:21.500Z");
+}
+
+#[test]
+fn malformed_lines_stop_with_file_line_and_field() {
+    let good = line(json!({}));
+    let cases = [
+        (
+            r#"{"type": "assistant", "message": {"id": "m""#.to_owned(),
+            "s.jsonl:2: not valid JSON: EOF while parsing an object (column 43)",
+        ),
+        (
+            "[1, 2]".to_owned(),
+            "s.jsonl:2: not a JSON object (line starts with \"[1, 2]\")",
+        ),
+        (
+            r#"{"type": "user", "type": "assistant"}"#.to_owned(),
+            "s.jsonl:2: not valid JSON: duplicate field `type` (column 23)",
+        ),
+        (
+            line(json!({})).replace(
+                r#""input_tokens":3"#,
+                r#""input_tokens":3,"input_tokens":4"#,
+            ),
+            "s.jsonl:2: not valid JSON: duplicate field `input_tokens` (column 422)",
+        ),
+        (
+            line(json!({})).replace(r#""message":{"#, r#""message":{"model":"claude-x","#),
+            "s.jsonl:2: not valid JSON: duplicate field `model` (column 151)",
+        ),
+        (
+            line(json!({"timestamp": null})).replace(r#""timestamp":null"#, r#""x":0"#),
+            "s.jsonl:2: timestamp: required field is missing",
+        ),
+        (
+            line(json!({"timestamp": "yesterday"})),
+            "s.jsonl:2: timestamp: too short (expected YYYY-MM-DDTHH:MM:SS with an offset) in \
+             RFC 3339 timestamp \"yesterday\"",
+        ),
+        (
+            line(json!({"timestamp": 1_756_860_441})),
+            "s.jsonl:2: timestamp: must be an RFC 3339 string, got 1756860441",
+        ),
+        (
+            line(json!({"message": {"model": null}})).replace(r#""model":null"#, r#""x":0"#),
+            "s.jsonl:2: message.model: required field is missing",
+        ),
+        (
+            line(json!({"message": {"model": ""}})),
+            "s.jsonl:2: message.model: must be a non-empty string, got \"\"",
+        ),
+        (
+            line(json!({"message": {"usage": "lots"}})),
+            "s.jsonl:2: message.usage: must be an object, got \"lots\"",
+        ),
+        (
+            line(json!({"message": {"usage": {"input_tokens": -3}}})),
+            "s.jsonl:2: message.usage.input_tokens: must be a non-negative integer, got -3",
+        ),
+        (
+            line(json!({"message": {"usage": {"output_tokens": 1.5}}})),
+            "s.jsonl:2: message.usage.output_tokens: must be a non-negative integer, got 1.5",
+        ),
+        (
+            line(json!({"message": {"usage": {"output_tokens": null}}}))
+                .replace(r#""output_tokens":null"#, r#""x":0"#),
+            "s.jsonl:2: message.usage.output_tokens: required field is missing",
+        ),
+        (
+            line(json!({"message": {"usage": {"cache_read_input_tokens": "2000"}}})),
+            "s.jsonl:2: message.usage.cache_read_input_tokens: must be a non-negative integer, \
+             got \"2000\"",
+        ),
+        (
+            line(
+                json!({"message": {"usage": {"cache_creation": {"ephemeral_1h_input_tokens": 5}}}}),
+            ),
+            "s.jsonl:2: message.usage.cache_creation: ephemeral_5m_input_tokens 100 + \
+             ephemeral_1h_input_tokens 5 must add up to cache_creation_input_tokens 100",
+        ),
+        (
+            line(
+                json!({"message": {"usage": {"cache_creation": {"ephemeral_5m_input_tokens": -1}}}}),
+            ),
+            "s.jsonl:2: message.usage.cache_creation.ephemeral_5m_input_tokens: must be a \
+             non-negative integer, got -1",
+        ),
+        (
+            line(json!({"message": {"usage": {"server_tool_use": {"web_search_requests": true}}}})),
+            "s.jsonl:2: message.usage.server_tool_use.web_search_requests: must be a \
+             non-negative integer, got true",
+        ),
+        (
+            line(json!({"message": {"usage": {"output_tokens_details": {"thinking_tokens": 8}}}})),
+            "s.jsonl:2: message.usage.output_tokens_details.thinking_tokens: 8 thinking tokens is \
+             more than output_tokens 7 (thinking is part of the output)",
+        ),
+        (
+            line(json!({"message": {"usage": {"service_tier": "flex"}}})),
+            "s.jsonl:2: message.usage.service_tier: must be standard or batch or priority, got \
+             \"flex\"",
+        ),
+        (
+            line(json!({"message": {"usage": {"speed": "turbo"}}})),
+            "s.jsonl:2: message.usage.speed: must be standard or fast, got \"turbo\"",
+        ),
+        (
+            line(json!({"message": {"usage": {"inference_geo": 1}}})),
+            "s.jsonl:2: message.usage.inference_geo: must be a non-empty string, got 1",
+        ),
+        (
+            line(json!({"isSidechain": "yes"})),
+            "s.jsonl:2: isSidechain: must be true or false, got \"yes\"",
+        ),
+        (
+            line(json!({"sessionId": 7})),
+            "s.jsonl:2: sessionId: must be a string, got 7",
+        ),
+        (
+            line(json!({"requestId": ["req_1"]})),
+            "s.jsonl:2: requestId: must be a string, got [\"req_1\"]",
+        ),
+        (
+            line(json!({"message": {"id": {"x": 1}}})),
+            "s.jsonl:2: message.id: must be a string, got {\"x\":1}",
+        ),
+    ];
+    for (bad, expect) in cases {
+        check_err(&format!("{good}\n{bad}\n{good}\n"), expect);
+    }
+}
+
+#[test]
+fn long_values_are_cut_in_messages() {
+    check_err(
+        &line(
+            json!({"message": {"usage": {"input_tokens": "a very long string that goes on and on and on"}}}),
+        ),
+        "s.jsonl:1: message.usage.input_tokens: must be a non-negative integer, got \"a very \
+         long string that goes on and on …",
+    );
+}
+
+#[test]
+fn errors_name_the_file_they_are_in() {
+    let files = [
+        file("a.jsonl", &[line(json!({}))]),
+        file("projects/p/b.jsonl", &[line(json!({})), "{".to_owned()]),
+    ];
+    let err = run(&files).expect_err("malformed");
+    assert_eq!(
+        err,
+        "projects/p/b.jsonl:2: not valid JSON: EOF while parsing an object (column 1)"
+    );
+}
+
+#[test]
+fn an_import_that_failed_still_reconciles() {
+    let mut importer = ClaudeCodeImporter::new();
+    let text = format!("{}\n{{\n{}\n", line(json!({})), line(json!({})));
+    let source = SessionFile {
+        name: "s.jsonl",
+        project: None,
+    };
+    let err = importer
+        .read(text.as_bytes(), &source)
+        .expect_err("malformed");
+    assert!(
+        err.to_string().starts_with("s.jsonl:2: not valid JSON"),
+        "{err}"
+    );
+    let summary = importer.finish(io::sink()).expect("writes what was read");
+    assert_eq!((summary.lines_read, summary.records_written), (1, 1));
+}
+
+#[test]
+fn invalid_utf8_names_the_line() {
+    let mut text = line(json!({})).into_bytes();
+    text.extend_from_slice(b"\n{\"type\": \"user\", \"x\": \"\xff\"}\n");
+    let source = SessionFile {
+        name: "s.jsonl",
+        project: None,
+    };
+    let err = convert(&text[..], &source, io::sink()).expect_err("invalid utf-8");
+    assert!(
+        err.to_string()
+            .starts_with("s.jsonl:2: line is not valid UTF-8"),
+        "{err}"
+    );
+}
+
+/// A writer that accepts `room` bytes and then fails.
+struct FullWriter {
+    room: usize,
+}
+
+impl Write for FullWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.room == 0 {
+            return Err(io::Error::other("disk full"));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn write_errors_name_the_sources() {
+    let text = line(json!({}));
+    let mut importer = ClaudeCodeImporter::new();
+    for name in ["a.jsonl", "b.jsonl"] {
+        let source = SessionFile {
+            name,
+            project: None,
+        };
+        importer.read(text.as_bytes(), &source).expect("reads");
+    }
+    let err = importer
+        .finish(FullWriter { room: 40 })
+        .expect_err("write fails");
+    assert_eq!(
+        err.to_string(),
+        "2 session files: writing the corpus failed: disk full"
+    );
+}
+
+#[test]
+fn token_totals_that_overflow_stop_the_import() {
+    let big = |id: &str| line(json!({"message": {"id": id, "usage": {"input_tokens": u64::MAX}}}));
+    let source = SessionFile {
+        name: "s.jsonl",
+        project: None,
+    };
+    let text = format!("{}\n{}\n", big("m1"), big("m2"));
+    let err = convert(text.as_bytes(), &source, io::sink()).expect_err("overflow");
+    assert_eq!(
+        err.to_string(),
+        "s.jsonl:2: the sessions' token total overflows 64 bits"
+    );
+}
+
+#[test]
+fn project_is_the_folder_after_projects_else_the_parent() {
+    for (path, expect) in [
+        (
+            "/home/me/.claude/projects/-home-me-src-app/0f3c.jsonl",
+            Some("-home-me-src-app"),
+        ),
+        (
+            "/home/me/.claude/projects/-home-me-src-app/0f3c/subagents/agent-a1.jsonl",
+            Some("-home-me-src-app"),
+        ),
+        (
+            "/home/me/projects/backup/.claude/projects/p1/s.jsonl",
+            Some("p1"),
+        ),
+        ("logs/session.jsonl", Some("logs")),
+        ("./session.jsonl", None),
+        ("session.jsonl", None),
+        ("/projects/s.jsonl", Some("projects")),
+    ] {
+        assert_eq!(project_of(Path::new(path)).as_deref(), expect, "{path}");
+    }
+}
+
+#[test]
+fn directories_are_walked_for_jsonl_files_in_sorted_order() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/claude-code");
+    let found = find_session_files(std::slice::from_ref(&data)).expect("walks");
+    let relative: Vec<String> = found
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&data)
+                .expect("below")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        relative,
+        [
+            "projects/margin/session-basic.jsonl",
+            "projects/sample-project/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl",
+            "projects/sample-project/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl",
+            "projects/sample-project/fe5e1c67-53e7-4862-81ae-d0e013e3270b.jsonl",
+        ]
+    );
+    // A file is taken as it is, whatever its name, and arguments keep their order.
+    let source_md = data.join("SOURCE.md");
+    let found =
+        find_session_files(&[source_md.clone(), data.join("projects/margin")]).expect("walks");
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0], source_md);
+
+    let err = find_session_files(&[data.join("nowhere")]).expect_err("missing");
+    assert!(err.to_string().contains("nowhere: "), "{err}");
+    let empty = std::env::temp_dir().join(format!("tokensim-cc-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).expect("temp dir");
+    let err = find_session_files(std::slice::from_ref(&empty)).expect_err("empty");
+    std::fs::remove_dir(&empty).expect("removed");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: no session files (*.jsonl) in this directory or below it",
+            empty.display()
+        )
+    );
+}
