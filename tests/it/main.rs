@@ -11,3 +11,4 @@ mod replay;
 mod routing;
 mod scenarios;
 mod util;
+mod validate;

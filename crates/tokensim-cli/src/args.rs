@@ -69,6 +69,12 @@ pub enum Command {
         after_help = "Examples:\n  tokensim diff --corpus corpora/demo.jsonl.zst --before recorded --after scenarios/cache-auto.toml\n  tokensim diff --corpus prod.jsonl --after-corpus staging.jsonl --format md --fail-above 5"
     )]
     Diff(DiffArgs),
+    /// Check a corpus against corpus format v1 without pricing it: every bad line with its
+    /// file, line and field (the first 100 listed, all counted), and what the corpus holds
+    /// (time span, models, workloads, segments, cache usage, evals). Exit status 1 when any
+    /// line is invalid.
+    #[command(after_help = "Example:\n  tokensim validate --corpus calls.jsonl.zst --format json")]
+    Validate(ValidateArgs),
 }
 
 /// `tokensim import FORMAT`.
@@ -294,6 +300,19 @@ pub struct DiffArgs {
     /// Write the diff to FILE instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Corpus files (JSONL, plain or zstd).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// Output format (`table` is plain text).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
     #[command(flatten)]
     pub price: PriceFlags,
 }

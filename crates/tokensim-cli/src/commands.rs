@@ -14,7 +14,7 @@ use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
     ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand,
-    MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat,
+    MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat, ValidateArgs,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -30,6 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
+        Command::Validate(a) => cmd_validate(a),
     }
 }
 
@@ -755,6 +756,23 @@ fn cmd_diff(a: DiffArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_validate(a: ValidateArgs) -> Result<ExitCode> {
+    let catalog = load_catalog(&a.price)?;
+    let r = tokensim_engine::validate(&a.corpus, &catalog)?;
+    let text = match a.format {
+        Format::Table | Format::Md => tokensim_engine::render_validate(&r),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&r)?),
+    };
+    let mut out = output(None)?;
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if r.invalid > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn cmd_prefixes(a: PrefixesArgs) -> Result<ExitCode> {

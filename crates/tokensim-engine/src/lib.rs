@@ -13,6 +13,7 @@ mod replay;
 mod risk;
 mod summary;
 mod tally;
+mod validate;
 
 pub use attribution::{attribute, expand, shapley, waterfall, Expanded};
 pub use batch::{detect, BatchStats, Detection};
@@ -25,3 +26,4 @@ pub use replay::{
 pub use risk::{estimate, EvalCount, RouteCount};
 pub use summary::summarize;
 pub use tally::{DecisionCounts, Key, RefSums, ScenarioTally, Tally, Workload};
+pub use validate::{render_validate, validate, ValidateReport, VALIDATE_SCHEMA};
