@@ -26,4 +26,4 @@ pub use replay::{
 pub use risk::{estimate, EvalCount, RouteCount};
 pub use summary::summarize;
 pub use tally::{DecisionCounts, Key, RefSums, ScenarioTally, Tally, Workload};
-pub use validate::{render_validate, validate, ValidateReport, VALIDATE_SCHEMA};
+pub use validate::{render_validate, validate, ValidateReport, MAX_LISTED_ERRORS, VALIDATE_SCHEMA};
