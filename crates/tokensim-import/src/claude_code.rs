@@ -23,6 +23,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::{Map, Value};
 use tokensim_corpus::{Timestamp, SCHEMA_V1};
 
+use crate::json::{count_of, missing, not_a_count, shown, FieldError};
 use crate::ImportError;
 
 #[cfg(test)]
@@ -518,9 +519,6 @@ enum Parsed {
     },
 }
 
-/// A line error as `(field, message)`.
-type FieldError = (String, String);
-
 /// A log line as JSON. A derived struct rejects duplicates of these keys; every other key is
 /// skipped without being built (tool results can be large).
 #[derive(serde::Deserialize)]
@@ -914,30 +912,6 @@ fn opt_string(field: &str, value: Field) -> Result<Option<Box<str>>, FieldError>
             format!("must be a string, got {}", shown(&other)),
         )),
     }
-}
-
-/// A non-negative JSON integer. `2.0` is not one: the API writes integers.
-fn count_of(value: &Value) -> Option<u64> {
-    value.as_u64()
-}
-
-fn missing(field: &str) -> FieldError {
-    (field.to_owned(), "required field is missing".to_owned())
-}
-
-fn not_a_count(field: &str, value: &Value) -> FieldError {
-    let message = format!("must be a non-negative integer, got {}", shown(value));
-    (field.to_owned(), message)
-}
-
-/// A JSON value for a message, cut to 40 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 40 {
-        return text;
-    }
-    let cut: String = text.chars().take(40).collect();
-    format!("{cut}…")
 }
 
 /// An interned string.

@@ -15,6 +15,7 @@
 
 pub mod claude_code;
 mod error;
+mod json;
 pub mod mooncake;
 mod summary;
 

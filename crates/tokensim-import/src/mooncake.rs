@@ -19,6 +19,7 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 use tokensim_corpus::{Timestamp, SCHEMA_V1};
 
+use crate::json::{count_of, missing, not_a_count, shown, FieldError};
 use crate::{ImportError, ImportSummary, LineNote};
 
 #[cfg(test)]
@@ -347,9 +348,6 @@ impl<'de> Deserialize<'de> for Field {
     }
 }
 
-/// A line error as `(field, message)`.
-type FieldError = (String, String);
-
 fn parse_request(text: &str) -> Result<Request, FieldError> {
     let trimmed = text.trim_start();
     if !trimmed.starts_with('{') {
@@ -399,31 +397,6 @@ fn parse_request(text: &str) -> Result<Request, FieldError> {
 fn count(field: &str, value: Field) -> Result<u64, FieldError> {
     let value = value.0.ok_or_else(|| missing(field))?;
     count_of(&value).ok_or_else(|| not_a_count(field, &value))
-}
-
-/// A non-negative JSON integer. `2.0` is not one: the trace writes integers, and a float means
-/// the file was produced by something else.
-fn count_of(value: &Value) -> Option<u64> {
-    value.as_u64()
-}
-
-fn missing(field: &str) -> FieldError {
-    (field.to_owned(), "required field is missing".to_owned())
-}
-
-fn not_a_count(field: &str, value: &Value) -> FieldError {
-    let message = format!("must be a non-negative integer, got {}", shown(value));
-    (field.to_owned(), message)
-}
-
-/// A JSON value for a message, cut to 40 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 40 {
-        return text;
-    }
-    let cut: String = text.chars().take(40).collect();
-    format!("{cut}…")
 }
 
 /// One corpus record, in the order its keys are written.
