@@ -145,3 +145,34 @@ fn truncation_share_is_reported_with_the_cap() {
         "{share}"
     );
 }
+
+/// Trimming a history that was read from the cache makes it uncached input: on the demo's
+/// coding agent a 60,000-token context budget costs more than the recorded traffic
+/// (docs/scenarios.md quotes the figures of this run).
+#[test]
+fn context_trim_of_a_cached_history_costs_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("trim.toml");
+    std::fs::write(
+        &s,
+        "name = \"trim\"\n[[caps.context_trim]]\nwhen = { app = \"code-agent\" }\ntokens = 60000\n",
+    )
+    .unwrap();
+    let r = report(DEMO, &[s.to_str().unwrap()]);
+    let agent = r["scenarios"][0]["by_workload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["app"] == "code-agent")
+        .unwrap()
+        .clone();
+    assert!(agent["decisions"]["context_trimmed"].as_u64().unwrap() > 0);
+    let (rec, cost) = (pico(&agent["recorded"]), pico(&agent["cost"]["total"]));
+    assert!(
+        cost > rec,
+        "trimming a cached history costs more: {rec} -> {cost}"
+    );
+    // The documented figures, rounded to the cent.
+    assert_eq!((rec + 5_000_000_000) / 10_000_000_000, 30_548);
+    assert_eq!((cost + 5_000_000_000) / 10_000_000_000, 58_447);
+}

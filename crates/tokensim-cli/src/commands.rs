@@ -277,15 +277,6 @@ fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
         bail!("--threads must be at least 1");
     }
     let scenarios = tokensim_engine::frontier_scenarios(to, a.steps);
-    let thresholds: Vec<u32> = scenarios
-        .iter()
-        .map(|s| match s.route.as_ref().map(|r| r.policy) {
-            Some(tokensim_strategy::scenario::RoutePolicy::Threshold { threshold_ppm, .. }) => {
-                threshold_ppm
-            }
-            _ => unreachable!("the sweep's scenarios are threshold routes"),
-        })
-        .collect();
     let cfg = ReplayConfig {
         corpus: a.corpus.clone(),
         reference_model: None,
@@ -302,7 +293,7 @@ fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
     let named: Vec<(Scenario, String)> =
         scenarios.into_iter().map(|s| (s, String::new())).collect();
     let report = summarize(&outcome, &catalog, &named, None, env!("CARGO_PKG_VERSION"));
-    let f = tokensim_engine::frontier(&report, &catalog.model(to).id, &thresholds);
+    let f = tokensim_engine::frontier(&report, &catalog.model(to).id, a.steps);
     let text = match a.format {
         Format::Table => tokensim_report::render_frontier(&f, Markup::Terminal),
         Format::Md => tokensim_report::render_frontier(&f, Markup::Markdown),

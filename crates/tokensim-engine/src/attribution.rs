@@ -12,15 +12,10 @@ use tokensim_report::{
 };
 use tokensim_strategy::scenario::Scenario;
 
-/// The levers of a scenario, in pipeline order.
-fn levers(s: &Scenario) -> Vec<&'static str> {
-    s.lever_ids()
-}
-
 /// The scenario with only the levers whose bit is set in `mask` (bit i = the i-th lever of
-/// [`levers`]).
+/// [`Scenario::lever_ids`]).
 fn subset(s: &Scenario, mask: u32) -> Scenario {
-    let ids = levers(s);
+    let ids = s.lever_ids();
     let keep = |id: &str| {
         ids.iter()
             .position(|x| *x == id)
@@ -70,7 +65,7 @@ pub fn expand(given: &[Scenario]) -> Expanded {
     let mut scenarios = given.to_vec();
     let mut subsets = Vec::with_capacity(given.len());
     for (i, s) in given.iter().enumerate() {
-        let k = levers(s).len();
+        let k = s.lever_ids().len();
         if k < 2 {
             subsets.push(Vec::new());
             continue;
@@ -166,7 +161,7 @@ pub fn attribute(
         if subsets.is_empty() {
             continue;
         }
-        let ids = levers(s);
+        let ids = s.lever_ids();
         let k = ids.len();
         let cost = |m: usize| -> PicoUsd {
             match subsets[m] {

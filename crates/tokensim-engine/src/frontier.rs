@@ -9,43 +9,46 @@ use tokensim_strategy::scenario::{RouteLever, RoutePolicy, Scenario};
 /// The scenarios of a sweep: thresholds 0, 1/steps, ..., 1, each routing to `to` every call
 /// whose difficulty is below the threshold.
 pub fn frontier_scenarios(to: ModelId, steps: u32) -> Vec<Scenario> {
-    (0..=steps)
-        .map(|i| {
-            let ppm = (u64::from(i) * 1_000_000 / u64::from(steps)) as u32;
-            Scenario {
-                name: format!("threshold-{:.4}", f64::from(ppm) / 1e6),
-                description: format!(
-                    "calls with difficulty below {:.4} to the target",
-                    f64::from(ppm) / 1e6
-                ),
-                file: "(frontier sweep)".into(),
-                route: Some(RouteLever {
-                    policy: RoutePolicy::Threshold {
-                        to,
-                        threshold_ppm: ppm,
-                    },
-                    risk_target_ppm: tokensim_strategy::scenario::DEFAULT_RISK_TARGET_PPM,
-                    ..RouteLever::default()
-                }),
-                caps: None,
-                batch: None,
-                cache: None,
-            }
+    thresholds(steps)
+        .map(|ppm| Scenario {
+            name: format!("threshold-{:.4}", f64::from(ppm) / 1e6),
+            description: format!(
+                "calls with difficulty below {:.4} to the target",
+                f64::from(ppm) / 1e6
+            ),
+            file: "(frontier sweep)".into(),
+            route: Some(RouteLever {
+                policy: RoutePolicy::Threshold {
+                    to,
+                    threshold_ppm: ppm,
+                },
+                risk_target_ppm: tokensim_strategy::scenario::DEFAULT_RISK_TARGET_PPM,
+                ..RouteLever::default()
+            }),
+            caps: None,
+            batch: None,
+            cache: None,
         })
         .collect()
 }
 
-/// The curve from the report of a sweep's replay: per threshold, the cost against the recorded
-/// cost and the share of answers expected to be as good as the original (1 - expected degraded /
-/// calls), with the cheapest points that keep 90% and 95% of the quality.
-pub fn frontier(report: &Report, to: &str, thresholds_ppm: &[u32]) -> FrontierReport {
+/// The sweep's thresholds in parts per million: 0, 1/steps, ..., 1.
+fn thresholds(steps: u32) -> impl Iterator<Item = u32> {
+    (0..=steps).map(move |i| (u64::from(i) * 1_000_000 / u64::from(steps)) as u32)
+}
+
+/// The curve from the report of a sweep's replay (the scenarios of [`frontier_scenarios`] with
+/// the same `steps`): per threshold, the cost against the recorded cost and the share of answers
+/// expected to be as good as the original (1 - expected degraded / calls), with the cheapest
+/// points that keep 90% and 95% of the quality.
+pub fn frontier(report: &Report, to: &str, steps: u32) -> FrontierReport {
     let recorded = report.totals.recorded.total;
     let calls = report.totals.requests;
     let points: Vec<FrontierPoint> = report
         .scenarios
         .iter()
-        .zip(thresholds_ppm)
-        .map(|(s, &ppm)| {
+        .zip(thresholds(steps))
+        .map(|(s, ppm)| {
             // A fold from +0.0: an empty float sum is -0.0.
             let degraded = s
                 .quality

@@ -263,11 +263,16 @@ fn run(
         .scenarios
         .iter()
         .any(|s| s.route.as_ref().is_some_and(|r| r.needs_evals()));
-    let survey = cfg.scenarios.iter().any(|s| {
-        s.cache
-            .as_ref()
-            .is_some_and(|c| c.policy == CachePolicy::Optimal)
-    });
+    // The scenarios with the `optimal` cache policy, by index: the survey pass evaluates them.
+    let optimal: Vec<u32> = (0..cfg.scenarios.len() as u32)
+        .filter(|&i| {
+            cfg.scenarios[i as usize]
+                .cache
+                .as_ref()
+                .is_some_and(|c| c.policy == CachePolicy::Optimal)
+        })
+        .collect();
+    let survey = !optimal.is_empty();
     let passes = 1 + usize::from(needs_evals) + usize::from(survey);
     let mut sorted_mode = false;
     let mut n = 0;
@@ -284,15 +289,20 @@ fn run(
     };
     if needs_evals {
         // Risk budgets and cascades decide with the corpus's eval counts: collect them first.
+        // Evals are counted per record whatever the scenarios, so this pass evaluates none.
         label("evals", sink);
         let mut quiet = ProgressOnly(sink);
+        let bare = ReplayConfig {
+            scenarios: Vec::new(),
+            ..cfg.clone()
+        };
         let (out, _) = pass_in_order(
-            cfg,
+            &bare,
             catalog,
             &mut quiet,
             reference_flag,
             &mut sorted_mode,
-            Mode::Evals,
+            Mode::Replay(&Choices::new()),
             &risk,
         )?;
         for ((w, from, to, task), c) in &out.evals {
@@ -305,10 +315,19 @@ fn run(
     if survey {
         // The `optimal` policy needs the future: a pass evaluates every candidate per unit, the
         // last one replays each unit with its cheapest (docs/scenarios.md).
+        // Only the `optimal` scenarios are surveyed; their choices are keyed back to their
+        // index in the full list.
         label("survey", sink);
         let mut quiet = ProgressOnly(sink);
+        let only = ReplayConfig {
+            scenarios: optimal
+                .iter()
+                .map(|&i| cfg.scenarios[i as usize].clone())
+                .collect(),
+            ..cfg.clone()
+        };
         choices = pass_in_order(
-            cfg,
+            &only,
             catalog,
             &mut quiet,
             reference_flag,
@@ -316,7 +335,10 @@ fn run(
             Mode::Survey,
             &risk,
         )?
-        .1;
+        .1
+        .into_iter()
+        .map(|((scope, unit), c)| (((optimal[scope.0 as usize], scope.1, scope.2), unit), c))
+        .collect();
     }
     label("replay", sink);
     Ok(pass_in_order(
@@ -357,8 +379,6 @@ fn pass_in_order(
 /// What a pass is for.
 #[derive(Clone, Copy)]
 enum Mode<'a> {
-    /// Collecting eval counts: `optimal` calls run without breakpoints (the result is dropped).
-    Evals,
     /// The `optimal` policy's survey: every static choice per unit is simulated and costed.
     Survey,
     /// The replay, with the survey's choices (empty when no scenario is `optimal`).
@@ -539,7 +559,6 @@ impl CacheStage {
                             (true, Mode::Survey) => {
                                 state.survey(&plan, job, &blocks, &lookup, catalog)
                             }
-                            (true, Mode::Evals) => {}
                             (true, Mode::Replay(choices)) => {
                                 let i = choices
                                     .get(&(scope.clone(), plan.unit))

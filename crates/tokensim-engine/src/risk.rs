@@ -6,7 +6,7 @@ use std::ops::AddAssign;
 
 use tokensim_corpus::{Record, Task};
 use tokensim_pricing::{Catalog, ModelId};
-use tokensim_quality::{posterior, ModelRef, Posterior, Priors, TaskClass};
+use tokensim_quality::{posterior, ModelRef, Posterior, Prior, Priors, TaskClass};
 use tokensim_strategy::levers::RiskModel;
 
 /// Evals of one (workload, recorded model, eval model, task): the same request run on the eval
@@ -65,6 +65,22 @@ pub fn class_of(task: Option<Task>) -> TaskClass {
     }
 }
 
+/// The prior of a move from `from` to `to` for a task (docs/quality-risk.md).
+pub fn prior_for(
+    priors: &Priors,
+    catalog: &Catalog,
+    task: Option<Task>,
+    from: ModelId,
+    to: ModelId,
+) -> Prior {
+    let model = |m: ModelId| {
+        let m = catalog.model(m);
+        ModelRef::new(&m.id, &m.family, &m.version)
+            .expect("every catalog model has a known family and a numeric version")
+    };
+    priors.prior(class_of(task), &model(from), &model(to))
+}
+
 /// The posterior of a move from `from` to `to` for a task, given its evals.
 pub fn estimate(
     priors: &Priors,
@@ -74,12 +90,7 @@ pub fn estimate(
     to: ModelId,
     evals: EvalCount,
 ) -> Posterior {
-    let model = |m: ModelId| {
-        let m = catalog.model(m);
-        ModelRef::new(&m.id, &m.family, &m.version)
-            .expect("every catalog model has a known family and a numeric version")
-    };
-    let prior = priors.prior(class_of(task), &model(from), &model(to));
+    let prior = prior_for(priors, catalog, task, from, to);
     posterior(&prior, evals.failures, evals.n)
 }
 

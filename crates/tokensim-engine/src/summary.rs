@@ -16,7 +16,7 @@ use tokensim_report::{
 use tokensim_strategy::scenario::{CachePolicy, RoutePolicy, Scenario, DEFAULT_RISK_TARGET_PPM};
 
 use crate::replay::ReplayOutcome;
-use crate::risk::estimate;
+use crate::risk::prior_for;
 use crate::tally::{DecisionCounts, Key, ScenarioTally, Tally, Workload};
 
 /// One row's sums, before conversion to the report's row.
@@ -381,14 +381,9 @@ fn quality_rows(
             .get(&(*w, *from, *to, *task))
             .copied()
             .unwrap_or_default();
-        let post = estimate(&priors, catalog, *task, *from, *to, evals);
         let class = crate::risk::class_of(*task);
-        let model = |m: ModelId| {
-            let m = catalog.model(m);
-            tokensim_quality::ModelRef::new(&m.id, &m.family, &m.version)
-                .expect("every catalog model has a known family and a numeric version")
-        };
-        let prior = priors.prior(class, &model(*from), &model(*to));
+        let prior = prior_for(&priors, catalog, *task, *from, *to);
+        let post = tokensim_quality::posterior(&prior, evals.failures, evals.n);
         // Calls with their own eval on the target are known: a pass is not degraded, a failure
         // is. The others are degraded with the posterior probability.
         let (known, unknown) = if cascade {

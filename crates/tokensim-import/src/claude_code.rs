@@ -23,7 +23,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAcces
 use serde_json::{Map, Value};
 use tokensim_corpus::{Timestamp, SCHEMA_V1};
 
-use crate::json::{count_of, missing, not_a_count, shown, FieldError};
+use crate::json::{count_of, missing, not_a_count, object_line, shown, FieldError};
 use crate::ImportError;
 
 #[cfg(test)]
@@ -696,23 +696,7 @@ impl<'de> Visitor<'de> for MessageVisitor {
 }
 
 fn parse_line(text: &str, strings: &mut Interner) -> Result<Parsed, FieldError> {
-    let trimmed = text.trim_start();
-    if !trimmed.starts_with('{') {
-        let start: String = trimmed.chars().take(20).collect();
-        let message = format!("not a JSON object (line starts with {start:?})");
-        return Err((String::new(), message));
-    }
-    let raw: RawLine = serde_json::from_str(text).map_err(|e| {
-        let mut message = e.to_string();
-        // The position is inside this one line, so "line 1" would only mislead.
-        if let Some(at) = message.rfind(" at line ") {
-            message.truncate(at);
-        }
-        (
-            String::new(),
-            format!("not valid JSON: {message} (column {})", e.column()),
-        )
-    })?;
+    let raw: RawLine = object_line(text)?;
     let message = match raw.message {
         Message::Object(m) if matches!(m.usage.0, Some(Value::Object(_))) => m,
         Message::Object(RawMessage {

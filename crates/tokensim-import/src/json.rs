@@ -1,5 +1,6 @@
 //! Field errors shared by the JSON importers, in the corpus format's words.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// A line error as `(field, message)`.
@@ -28,4 +29,25 @@ pub(crate) fn shown(value: &Value) -> String {
     }
     let cut: String = text.chars().take(40).collect();
     format!("{cut}…")
+}
+
+/// Parses one line as a JSON object into `T`. An array or scalar is refused first (serde would
+/// accept an array as a struct); a syntax error names its column, not "line 1".
+pub(crate) fn object_line<T: DeserializeOwned>(text: &str) -> Result<T, FieldError> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') {
+        let start: String = trimmed.chars().take(20).collect();
+        let message = format!("not a JSON object (line starts with {start:?})");
+        return Err((String::new(), message));
+    }
+    serde_json::from_str(text).map_err(|e| {
+        let mut message = e.to_string();
+        if let Some(at) = message.rfind(" at line ") {
+            message.truncate(at);
+        }
+        (
+            String::new(),
+            format!("not valid JSON: {message} (column {})", e.column()),
+        )
+    })
 }

@@ -19,7 +19,7 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 use serde_json::Value;
 use tokensim_corpus::{Timestamp, SCHEMA_V1};
 
-use crate::json::{count_of, missing, not_a_count, shown, FieldError};
+use crate::json::{count_of, missing, not_a_count, object_line, shown, FieldError};
 use crate::{ImportError, ImportSummary, LineNote};
 
 #[cfg(test)]
@@ -349,24 +349,7 @@ impl<'de> Deserialize<'de> for Field {
 }
 
 fn parse_request(text: &str) -> Result<Request, FieldError> {
-    let trimmed = text.trim_start();
-    if !trimmed.starts_with('{') {
-        // Checked first because serde would also accept a JSON array as the struct.
-        let start: String = trimmed.chars().take(20).collect();
-        let message = format!("not a JSON object (line starts with {start:?})");
-        return Err((String::new(), message));
-    }
-    let raw: RawRequest = serde_json::from_str(text).map_err(|e| {
-        let mut message = e.to_string();
-        // The position is inside this one line, so "line 1" would only mislead.
-        if let Some(at) = message.rfind(" at line ") {
-            message.truncate(at);
-        }
-        (
-            String::new(),
-            format!("not valid JSON: {message} (column {})", e.column()),
-        )
-    })?;
+    let raw: RawRequest = object_line(text)?;
     // Fields are checked in the order the trace writes them, so the first error is the leftmost.
     let timestamp_ms = count("timestamp", raw.timestamp)?;
     let input_length = count("input_length", raw.input_length)?;
