@@ -17,6 +17,7 @@ pub mod claude_code;
 mod error;
 mod json;
 pub mod mooncake;
+mod out;
 mod summary;
 
 pub use error::ImportError;
