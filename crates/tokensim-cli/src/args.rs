@@ -93,6 +93,33 @@ pub enum ImportCommand {
         after_help = "Example:\n  tokensim import claude-code ~/.claude/projects -o claude-code.jsonl.zst"
     )]
     ClaudeCode(ClaudeCodeArgs),
+    /// Admin API usage report pages (`/v1/organizations/usage_report/messages`): each bucket's
+    /// result becomes records tagged `aggregate:admin-usage`, split into pieces of at most
+    /// 100,000 input tokens where the report says `0-200k`, so that prices come out as billed.
+    /// Group the report by model (a result without one cannot be priced).
+    #[command(
+        after_help = "Example:\n  tokensim import admin-usage usage-2026-10-*.json -o usage.jsonl\n\n\
+                      Aggregated records price exactly under routing, batch and cache off; cache \
+                      simulation, thinking caps and context trimming leave them as recorded, and \
+                      the report says how many records are aggregates (docs/importers.md)."
+    )]
+    AdminUsage(AdminUsageArgs),
+}
+
+/// `tokensim import admin-usage`.
+#[derive(Debug, clap::Args)]
+pub struct AdminUsageArgs {
+    /// Report pages: JSON files of one page each (as the API returns them), pages one per line,
+    /// or a JSON array of pages. Read in the order given.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The team of every record. Default: the workspace id (`default` for the default
+    /// workspace).
+    #[arg(long)]
+    pub team: Option<String>,
 }
 
 /// `tokensim import mooncake`.

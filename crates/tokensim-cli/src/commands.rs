@@ -13,7 +13,7 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand,
+    AdminUsageArgs, ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand,
     MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat, ValidateArgs,
 };
 
@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Gen(a) => cmd_gen(a),
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
         Command::Import(ImportCommand::ClaudeCode(a)) => cmd_import_claude_code(a),
+        Command::Import(ImportCommand::AdminUsage(a)) => cmd_import_admin_usage(a),
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
@@ -510,12 +511,7 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
     let summary = write_corpus(&a.output, |w| {
         Ok(convert(std::io::BufReader::new(file), &name, &opts, w)?)
     })?;
-    let rules: String = summary
-        .skipped_by_rule()
-        .iter()
-        .chain(summary.adjusted_by_rule().iter())
-        .map(|(r, n)| format!("; {r}: {n}"))
-        .collect();
+    let rules = rule_counts(&summary.skipped_by_rule(), &summary.adjusted_by_rule());
     eprintln!(
         "{name}: {} lines read = {} records written + {} skipped + {} blank; {} adjusted{rules}",
         summary.lines_read,
@@ -586,6 +582,46 @@ fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_import_admin_usage(a: AdminUsageArgs) -> Result<ExitCode> {
+    use tokensim_import::admin_usage::{convert, AdminUsageOptions};
+    let mut files = Vec::with_capacity(a.inputs.len());
+    for path in &a.inputs {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        files.push((path.display().to_string(), std::io::BufReader::new(file)));
+    }
+    let opts = AdminUsageOptions { team: a.team };
+    let s = write_corpus(&a.output, |w| Ok(convert(files, &opts, w)?))?;
+    eprintln!(
+        "{} file(s), {} page(s), {} bucket(s): {} results read = {} written (as {} records) + {} \
+         skipped; {} adjusted{}",
+        s.files,
+        s.pages,
+        s.buckets,
+        s.results_read,
+        s.results_written,
+        s.records_written,
+        s.skipped.len(),
+        s.adjusted.len(),
+        rule_counts(&s.skipped_by_rule(), &s.adjusted_by_rule()),
+    );
+    for note in s.skipped.iter().take(10) {
+        eprintln!("  skipped: {}: {}", note.rule, note.detail);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `; rule: n` for each rule, skipped then adjusted.
+fn rule_counts(
+    skipped: &std::collections::BTreeMap<&'static str, u64>,
+    adjusted: &std::collections::BTreeMap<&'static str, u64>,
+) -> String {
+    skipped
+        .iter()
+        .chain(adjusted.iter())
+        .map(|(r, n)| format!("; {r}: {n}"))
+        .collect()
 }
 
 /// Colours a terminal report for a TTY (never in files or pipes; `NO_COLOR` turns it off):

@@ -139,6 +139,9 @@ pub struct CorpusStats {
     pub quarantined: u64,
     /// Blank lines skipped.
     pub blank_lines: u64,
+    /// Priced records that stand for summed requests (a tag `aggregate:<source>`, as the
+    /// `admin-usage` importer writes): levers that need per-request data cannot act on them.
+    pub aggregated: u64,
     /// Earliest priced timestamp.
     pub first_ts: Option<Timestamp>,
     /// Latest priced timestamp.
@@ -220,6 +223,7 @@ struct ChunkResult {
     records: u64,
     priced: u64,
     blank: u64,
+    aggregated: u64,
     first_ts: Option<Timestamp>,
     last_ts: Option<Timestamp>,
 }
@@ -788,6 +792,7 @@ fn pass(
             fs.records += res.records;
             fs.priced += res.priced;
             stats.blank_lines += res.blank;
+            stats.aggregated += res.aggregated;
             for (line, err, raw) in res.bad {
                 if !cfg.quarantine {
                     return Err(CorpusError::Line {
@@ -1049,6 +1054,7 @@ fn process_chunk(
         match priced {
             Ok((model, tally, planned)) => {
                 res.priced += 1;
+                res.aggregated += u64::from(line.tags.iter().any(|t| t.starts_with("aggregate:")));
                 res.first_ts = min_opt(res.first_ts, Some(line.ts));
                 res.last_ts = max_opt(res.last_ts, Some(line.ts));
                 let workload = res.workloads.id(

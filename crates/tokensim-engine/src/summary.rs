@@ -638,6 +638,7 @@ pub fn summarize(
             quarantined: s.quarantined,
             quarantined_by_field: s.quarantine_by_field.clone(),
             blank_lines: s.blank_lines,
+            aggregated: s.aggregated,
             first_ts: s.first_ts.map(|t| t.to_string()),
             last_ts: s.last_ts.map(|t| t.to_string()),
         },

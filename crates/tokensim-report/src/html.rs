@@ -536,6 +536,9 @@ impl Page {
         if c.blank_lines > 0 {
             fact("Blank lines", format!("{} skipped", c.blank_lines));
         }
+        if c.aggregated > 0 {
+            fact("Aggregated", esc(&crate::render::aggregated_note(c.aggregated)));
+        }
         let cat = &r.catalog;
         let mut prices = format!("catalog {}", esc(&cat.version));
         if let Some(o) = &cat.overlay {

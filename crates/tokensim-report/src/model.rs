@@ -180,6 +180,11 @@ pub struct CorpusSection {
     pub quarantined_by_field: BTreeMap<String, u64>,
     /// Blank lines skipped.
     pub blank_lines: u64,
+    /// Priced records tagged `aggregate:<source>`: each stands for summed requests (an Admin API
+    /// usage bucket), so request counts count them once, and levers that need per-request data
+    /// (cache simulation, thinking caps, context trimming) leave them as recorded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub aggregated: u64,
     /// Earliest priced call.
     pub first_ts: Option<String>,
     /// Latest priced call.

@@ -253,6 +253,9 @@ pub fn render(report: &Report, markup: Markup) -> String {
     for (field, n) in &c.quarantined_by_field {
         out.push_str(&format!("{bullet}  quarantined for {field}: {n}\n"));
     }
+    if c.aggregated > 0 {
+        out.push_str(&format!("{bullet}  {}\n", aggregated_note(c.aggregated)));
+    }
     let cat = &report.catalog;
     out.push_str(&format!(
         "{bullet}prices: catalog {}{}{}\n",
@@ -946,4 +949,14 @@ mod tests {
         assert_eq!(compact(4_560_000), "4.56M");
         assert_eq!(compact(7_890_000_000), "7.89B");
     }
+}
+
+/// What the report says about aggregated records (docs/importers.md, "admin-usage").
+pub(crate) fn aggregated_note(n: u64) -> String {
+    format!(
+        "{n} aggregated record{} (summed requests, tag aggregate:*): routing, batch and cache \
+         off price them exactly; cache simulation, thinking caps and context trimming leave them \
+         as recorded; call counts and per-call costs count each record as one call",
+        if n == 1 { "" } else { "s" }
+    )
 }
