@@ -6,6 +6,7 @@ mod batch;
 mod diff;
 mod formats;
 mod gen;
+mod import;
 mod prices;
 mod replay;
 mod routing;

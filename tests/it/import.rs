@@ -1,0 +1,67 @@
+//! `tokensim import FORMAT` end to end: each importer's output replays, and its summary line
+//! reconciles.
+
+use crate::util::{fails, ok, pico, run};
+
+/// Runs an import that must succeed; returns stderr (the summary).
+fn import(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "tokensim {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn replay_json(corpus: &str) -> serde_json::Value {
+    serde_json::from_str(&ok(&["replay", "--corpus", corpus, "--format", "json"])).unwrap()
+}
+
+#[test]
+fn admin_usage_buckets_replay_at_their_billed_price_and_the_report_says_they_are_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("usage.json");
+    std::fs::write(
+        &page,
+        r#"{"data": [{"starting_at": "2026-08-01T00:00:00Z", "ending_at": "2026-08-02T00:00:00Z",
+            "results": [
+              {"model": "claude-sonnet-4-5", "workspace_id": "wrkspc_A", "api_key_id": "k1",
+               "context_window": "0-200k", "uncached_input_tokens": 250000,
+               "cache_read_input_tokens": 1000000,
+               "cache_creation": {"ephemeral_5m_input_tokens": 20000, "ephemeral_1h_input_tokens": 0},
+               "output_tokens": 30000},
+              {"model": null, "uncached_input_tokens": 5},
+              {"model": "claude-opus-4-6", "workspace_id": null, "service_tier": "batch",
+               "context_window": "200k-1M", "uncached_input_tokens": 450000, "output_tokens": 1000}
+            ]}], "has_more": false, "next_page": null}"#,
+    )
+    .unwrap();
+    let corpus = dir.path().join("usage.jsonl");
+    let stderr = import(&[
+        "import",
+        "admin-usage",
+        page.to_str().unwrap(),
+        "-o",
+        corpus.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains(
+            "1 file(s), 1 page(s), 1 bucket(s): 3 results read = 2 written (as 14 records) + 1 \
+             skipped; 0 adjusted; no-model: 1"
+        ),
+        "{stderr}"
+    );
+    let r = replay_json(corpus.to_str().unwrap());
+    assert_eq!(r["corpus"]["aggregated"], 14);
+    // Sonnet 4.5 in its base band: 250,000 x $3 + 1M x $0.30 + 20,000 x $3.75 + 30,000 x $15
+    // per MTok = $1.575 (as one record, its 1.27M input tokens would be priced in the long-context
+    // band). Opus 4.6 has no long-context band after 2026-03-13; batch: (450,000 x $5 + 1,000 x
+    // $25) / 2 per MTok = $1.1375.
+    assert_eq!(pico(&r["totals"]["recorded"]["total"]), 2_712_500_000_000);
+    let text = ok(&["replay", "--corpus", corpus.to_str().unwrap()]);
+    assert!(text.contains("14 aggregated records (summed requests"), "{text}");
+
+    let err = fails(&["import", "admin-usage", "no-such.json", "-o", "-"]);
+    assert!(err.contains("cannot open no-such.json"), "{err}");
+}
