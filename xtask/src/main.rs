@@ -8,6 +8,8 @@
 //!   `reports/bench.md` (`bench.rs`).
 //! - `reports [--check]`: write the golden reports of the demo corpus in every format to
 //!   `reports/demo/`, or check that the committed ones are up to date (`reports.rs`).
+//! - `fuzz [--seconds N] [TARGET...]`: run the importers' fuzz targets (`fuzz/`) for a bounded
+//!   time each; fails on any panic (`fuzz.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +17,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 mod bench;
+mod fuzz;
 mod reports;
 #[cfg(test)]
 mod tidy;
@@ -65,6 +68,7 @@ fn main() -> Result<()> {
         Some("demo") => demo(),
         Some("bench") => bench::bench(),
         Some("reports") => reports::reports(std::env::args().nth(2).as_deref() == Some("--check")),
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md\n  reports [--check]  write (or check) the golden reports in reports/demo/"),
+        Some("fuzz") => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md\n  reports [--check]  write (or check) the golden reports in reports/demo/\n  fuzz [--seconds N] [TARGET...]  fuzz every importer for N seconds each (default 60; needs nightly)"),
     }
 }

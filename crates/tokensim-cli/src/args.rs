@@ -104,6 +104,104 @@ pub enum ImportCommand {
                       the report says how many records are aggregates (docs/importers.md)."
     )]
     AdminUsage(AdminUsageArgs),
+    /// Your own logs of Messages API exchanges, one JSON object a line: `ts`, `request` (the
+    /// body sent), `response` (the message, a list of SSE events, or the raw SSE text), optional
+    /// `latency_ms` and `metadata` (team, app, feature, workspace, conversation_id, tags). Batch
+    /// result lines (`custom_id`, `result`) are read too. The prompt text is never copied: each
+    /// tool, system block and message block becomes a segment fingerprinted with a keyed BLAKE3
+    /// hash, its cache breakpoints kept, its tokens apportioned from the billed usage.
+    #[command(
+        after_help = "Example:\n  head -c 32 /dev/urandom > salt && chmod 600 salt\n  tokensim import anthropic logs/*.jsonl --salt-file salt -o calls.jsonl.zst\n\n\
+                      Keep the salt file: the same salt gives the same fingerprints, so corpora \
+                      imported on different days share prefixes. Rules and the apportionment are \
+                      in docs/importers.md (\"anthropic\")."
+    )]
+    Anthropic(AnthropicArgs),
+    /// The BurstGPT trace (CSV: Timestamp, Model, Request tokens, Response tokens, Total
+    /// tokens, Log Type): one record per row, ChatGPT and GPT-4 mapped to Claude models by a
+    /// table you can override; failed requests (no response tokens) are skipped and counted.
+    #[command(
+        after_help = "Example:\n  tokensim import burstgpt BurstGPT_1.csv -o burstgpt.jsonl.zst --map-model GPT-4=claude-opus-4-5\n\n\
+                      Default table: ChatGPT -> claude-haiku-4-5, GPT-4 -> claude-sonnet-4-5 \
+                      (docs/importers.md, \"burstgpt\")."
+    )]
+    Burstgpt(BurstGptArgs),
+    /// The Azure LLM inference traces (CSV: TIMESTAMP, ContextTokens, GeneratedTokens): one
+    /// record per row on one model; `app` is `code` or `conv` from the file name.
+    #[command(
+        after_help = "Example:\n  tokensim import azure AzureLLMInferenceTrace_code.csv AzureLLMInferenceTrace_conv.csv -o azure.jsonl"
+    )]
+    Azure(AzureArgs),
+}
+
+/// `tokensim import burstgpt`.
+#[derive(Debug, clap::Args)]
+pub struct BurstGptArgs {
+    /// The trace files (CSV with a header row); `-` is stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The instant the trace's time 0 maps to (RFC 3339).
+    #[arg(long, default_value = "2026-10-01T00:00:00Z")]
+    pub base: String,
+    /// The workspace (cache scope) of the records.
+    #[arg(long, default_value = "burstgpt")]
+    pub workspace: String,
+    /// Map a trace model to a Claude model, `FROM=TO`; repeat for several. Replaces the default
+    /// entry for FROM.
+    #[arg(long = "map-model", value_name = "FROM=TO")]
+    pub map_model: Vec<String>,
+    /// Write failed requests (0 response tokens) as records instead of skipping them.
+    #[arg(long)]
+    pub keep_failed: bool,
+}
+
+/// `tokensim import azure`.
+#[derive(Debug, clap::Args)]
+pub struct AzureArgs {
+    /// The trace files (CSV with a header row); `-` is stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// The model every request is mapped to.
+    #[arg(long, default_value = "claude-sonnet-4-5")]
+    pub model: String,
+    /// The workspace (cache scope) of the records.
+    #[arg(long, default_value = "azure")]
+    pub workspace: String,
+    /// Move each trace so that its first row is at this instant (RFC 3339), keeping every gap.
+    /// Default: the trace's own 2023 times.
+    #[arg(long)]
+    pub base: Option<String>,
+    /// The app of every record. Default: `code` or `conv` from the file name.
+    #[arg(long)]
+    pub app: Option<String>,
+}
+
+/// `tokensim import anthropic`.
+#[derive(Debug, clap::Args)]
+pub struct AnthropicArgs {
+    /// Log files, one exchange a line; `-` is stdin. Converted in the order given.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// A file of secret bytes (any length but zero) that keys the fingerprints, so that the
+    /// hash of a common text cannot be looked up. Required.
+    #[arg(long, value_name = "FILE")]
+    pub salt_file: PathBuf,
+    /// The time of a line without `ts` (RFC 3339), e.g. a batch's `created_at` for its
+    /// results. Without it such a line is an error.
+    #[arg(long, value_name = "RFC3339")]
+    pub default_ts: Option<String>,
+    /// The workspace (cache scope) of a line without `metadata.workspace`.
+    #[arg(long)]
+    pub workspace: Option<String>,
 }
 
 /// `tokensim import admin-usage`.

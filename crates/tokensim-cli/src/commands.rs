@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Mooncake(a)) => cmd_import_mooncake(a),
         Command::Import(ImportCommand::ClaudeCode(a)) => cmd_import_claude_code(a),
         Command::Import(ImportCommand::AdminUsage(a)) => cmd_import_admin_usage(a),
+        Command::Import(ImportCommand::Anthropic(a)) => crate::import::cmd_import_anthropic(a),
+        Command::Import(ImportCommand::Burstgpt(a)) => crate::import::cmd_import_burstgpt(a),
+        Command::Import(ImportCommand::Azure(a)) => crate::import::cmd_import_azure(a),
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
@@ -477,7 +480,7 @@ fn cmd_gen(a: GenArgs) -> Result<ExitCode> {
 }
 
 /// Writes a corpus to `path` (zstd with a checksum when it ends in `.zst`, `-` for stdout).
-fn write_corpus<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+pub(crate) fn write_corpus<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     if path != Path::new("-") && path.extension().is_some_and(|e| e == "zst") {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -613,7 +616,7 @@ fn cmd_import_admin_usage(a: AdminUsageArgs) -> Result<ExitCode> {
 }
 
 /// `; rule: n` for each rule, skipped then adjusted.
-fn rule_counts(
+pub(crate) fn rule_counts(
     skipped: &std::collections::BTreeMap<&'static str, u64>,
     adjusted: &std::collections::BTreeMap<&'static str, u64>,
 ) -> String {

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod import;
 
 use std::io::{self, Write};
 use std::process::ExitCode;

@@ -13,6 +13,10 @@
 
 #![deny(missing_docs)]
 
+pub mod admin_usage;
+pub mod anthropic;
+pub mod azure;
+pub mod burstgpt;
 pub mod claude_code;
 mod error;
 mod json;
