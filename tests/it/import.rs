@@ -60,8 +60,126 @@ fn admin_usage_buckets_replay_at_their_billed_price_and_the_report_says_they_are
     // $25) / 2 per MTok = $1.1375.
     assert_eq!(pico(&r["totals"]["recorded"]["total"]), 2_712_500_000_000);
     let text = ok(&["replay", "--corpus", corpus.to_str().unwrap()]);
-    assert!(text.contains("14 aggregated records (summed requests"), "{text}");
+    assert!(
+        text.contains("14 aggregated records (summed requests"),
+        "{text}"
+    );
 
     let err = fails(&["import", "admin-usage", "no-such.json", "-o", "-"]);
     assert!(err.contains("cannot open no-such.json"), "{err}");
+}
+
+#[test]
+fn anthropic_logs_import_with_keyed_fingerprints_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = "crates/tokensim-import/tests/data/anthropic/llm-anthropic-cassettes.jsonl";
+    let (salt_a, salt_b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::write(&salt_a, b"first salt").unwrap();
+    std::fs::write(&salt_b, b"second salt").unwrap();
+    let (out_a, out_b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+    for (salt, out) in [(&salt_a, &out_a), (&salt_b, &out_b)] {
+        let stderr = import(&[
+            "import",
+            "anthropic",
+            log,
+            "--salt-file",
+            salt.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            stderr.contains("26 lines read = 26 records written + 0 skipped + 0 blank"),
+            "{stderr}"
+        );
+    }
+    let r = replay_json(out_a.to_str().unwrap());
+    assert_eq!(r["corpus"]["priced"], 26);
+    assert_eq!(r["totals"]["tokens"]["output"], 2023);
+    // Another salt gives other fingerprints for the same prompts, and the same usage.
+    let (a, b) = (
+        std::fs::read_to_string(&out_a).unwrap(),
+        std::fs::read_to_string(&out_b).unwrap(),
+    );
+    assert_ne!(a, b);
+    assert_eq!(replay_json(out_b.to_str().unwrap())["totals"], r["totals"]);
+    // No prompt text reaches the corpus.
+    assert!(!a.contains("pelican"), "prompt text leaked");
+
+    let err = fails(&["import", "anthropic", log, "-o", "-"]);
+    assert!(err.contains("--salt-file"), "{err}");
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let err = fails(&[
+        "import",
+        "anthropic",
+        log,
+        "--salt-file",
+        empty.to_str().unwrap(),
+        "-o",
+        "-",
+    ]);
+    assert!(err.contains("salt"), "{err}");
+}
+
+#[test]
+fn several_trace_files_become_one_corpus_with_one_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("azure.jsonl");
+    let stderr = import(&[
+        "import",
+        "azure",
+        "crates/tokensim-import/tests/data/azure/AzureLLMInferenceTrace_code_head200.csv",
+        "crates/tokensim-import/tests/data/azure/AzureLLMInferenceTrace_conv_head200.csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("2 files: 402 lines read = 400 records written + 2 skipped + 0 blank"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.matches("\"schema\"").count(), 1);
+    let r = replay_json(out.to_str().unwrap());
+    assert_eq!(r["corpus"]["priced"], 400);
+    let apps: Vec<&str> = r["by_workload"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["app"].as_str().unwrap())
+        .collect();
+    assert!(apps.contains(&"code") && apps.contains(&"conv"), "{apps:?}");
+}
+
+#[test]
+fn burstgpt_maps_models_by_an_overridable_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.jsonl");
+    let csv = "crates/tokensim-import/tests/data/burstgpt/BurstGPT_head42_from_hf_viewer.csv";
+    let stderr = import(&[
+        "import",
+        "burstgpt",
+        csv,
+        "--map-model",
+        "GPT-4=claude-opus-4-5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("43 lines read = 38 records written + 5 skipped + 0 blank; 0 adjusted; failed-request: 4; header: 1"),
+        "{stderr}"
+    );
+    let r = replay_json(out.to_str().unwrap());
+    let models: Vec<&str> = r["by_model"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models.len(), 2);
+    assert!(
+        models.contains(&"claude-opus-4-5") && models.contains(&"claude-haiku-4-5"),
+        "{models:?}"
+    );
+    let err = fails(&["import", "burstgpt", csv, "--map-model", "GPT-4", "-o", "-"]);
+    assert!(err.contains("map-model"), "{err}");
 }

@@ -15,7 +15,14 @@ use anyhow::{bail, Context, Result};
 use crate::{root, run};
 
 /// The fuzz targets, one per importer, in `fuzz/Cargo.toml`.
-pub const TARGETS: &[&str] = &["admin_usage", "claude_code", "mooncake"];
+pub const TARGETS: &[&str] = &[
+    "admin_usage",
+    "anthropic",
+    "azure",
+    "burstgpt",
+    "claude_code",
+    "mooncake",
+];
 
 /// Seconds per target when `--seconds` is not given.
 const DEFAULT_SECONDS: u64 = 60;
@@ -78,9 +85,6 @@ pub fn fuzz(args: &[String]) -> Result<()> {
             failed.join(", ")
         );
     }
-    eprintln!(
-        "no crash in {} target(s), {seconds} s each",
-        targets.len()
-    );
+    eprintln!("no crash in {} target(s), {seconds} s each", targets.len());
     Ok(())
 }
