@@ -183,3 +183,53 @@ fn burstgpt_maps_models_by_an_overridable_table() {
     let err = fails(&["import", "burstgpt", csv, "--map-model", "GPT-4", "-o", "-"]);
     assert!(err.contains("map-model"), "{err}");
 }
+
+#[test]
+fn litellm_skips_other_models_unless_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("l.jsonl");
+    let logs = [
+        "crates/tokensim-import/tests/data/litellm/spend-logs/spend_logs_payload.json",
+        "crates/tokensim-import/tests/data/litellm/standard-logging-payload/captured_kwargs.json",
+    ];
+    let mut args = vec!["import", "litellm"];
+    args.extend(logs);
+    args.extend(["-o", out.to_str().unwrap()]);
+    let stderr = import(&args);
+    assert!(
+        stderr.contains("1 rows read = 0 records written + 1 skipped; 0 adjusted; 0 naive timestamps read at Z; not-claude: 1"),
+        "{stderr}"
+    );
+    assert_eq!(replay_json(out.to_str().unwrap())["corpus"]["priced"], 1);
+    args.extend(["--map-model", "gpt-4o=claude-haiku-4-5"]);
+    import(&args);
+    let r = replay_json(out.to_str().unwrap());
+    assert_eq!(r["corpus"]["priced"], 2);
+    let err = fails(&["import", "litellm", logs[0], "--map-model", "gpt-4o=gpt-5", "-o", "-"]);
+    assert!(err.contains("unknown model \"gpt-5\""), "{err}");
+    let err = fails(&["import", "litellm", logs[0], "--naive-offset", "2h", "-o", "-"]);
+    assert!(err.contains("--naive-offset"), "{err}");
+}
+
+#[test]
+fn otel_spans_and_claude_code_events_import_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.jsonl");
+    let stderr = import(&[
+        "import",
+        "otel",
+        "crates/tokensim-import/tests/data/otel/genai-spans.jsonl",
+        "crates/tokensim-import/tests/data/otel/claude-code-logs.jsonl",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("9 spans + 0 log records = 5 records written + 4 skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("0 spans + 5 log records = 2 records written + 3 skipped"),
+        "{stderr}"
+    );
+    assert_eq!(replay_json(out.to_str().unwrap())["corpus"]["priced"], 7);
+}

@@ -21,7 +21,9 @@ pub const TARGETS: &[&str] = &[
     "azure",
     "burstgpt",
     "claude_code",
+    "litellm",
     "mooncake",
+    "otel",
 ];
 
 /// Seconds per target when `--seconds` is not given.

@@ -132,6 +132,80 @@ pub enum ImportCommand {
         after_help = "Example:\n  tokensim import azure AzureLLMInferenceTrace_code.csv AzureLLMInferenceTrace_conv.csv -o azure.jsonl"
     )]
     Azure(AzureArgs),
+    /// LiteLLM proxy spend logs (`LiteLLM_SpendLogs` rows, `/spend/logs` pages, or callback
+    /// payloads), one JSON value a line or pretty-printed. `prompt_tokens` includes cached
+    /// tokens, so cache reads and writes are subtracted; team, key alias and tags are mapped.
+    /// Non-Claude models are skipped (and counted) unless mapped.
+    #[command(
+        after_help = "Example:\n  tokensim import litellm spend_logs.jsonl -o litellm.jsonl --map-model my-alias=claude-sonnet-4-5"
+    )]
+    Litellm(LiteLlmArgs),
+    /// OpenTelemetry GenAI spans as OTLP JSON (`resourceSpans`, the `gen_ai.*` conventions), and
+    /// Claude Code's own OTel log events (`resourceLogs`, `claude_code.api_request`): one record
+    /// per model call. One export a line (the collector's file exporter) or pretty-printed.
+    #[command(
+        after_help = "Example:\n  tokensim import otel traces.jsonl -o otel.jsonl --team-attr team.id"
+    )]
+    Otel(OtelArgs),
+}
+
+/// `tokensim import litellm`.
+#[derive(Debug, clap::Args)]
+pub struct LiteLlmArgs {
+    /// Spend-log files; `-` is stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Map a model name (an alias, a non-Claude model) to a Claude model, `FROM=TO`; repeat for
+    /// several. Provider prefixes (`bedrock/`, `vertex_ai/`, regions, `-v1:0`) are removed
+    /// without a mapping.
+    #[arg(long = "map-model", value_name = "FROM=TO")]
+    pub map_model: Vec<String>,
+    /// The workspace (cache scope) of every record. Default: none (`default`).
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// The UTC offset of timestamps written without one (older LiteLLM versions).
+    #[arg(long, default_value = "Z", value_name = "+HH:MM")]
+    pub naive_offset: String,
+    /// The TTL of cache writes when the log does not split them: `5m` or `1h`.
+    #[arg(long, default_value = "5m", value_name = "TTL")]
+    pub cache_write_ttl: String,
+}
+
+/// `tokensim import otel`.
+#[derive(Debug, clap::Args)]
+pub struct OtelArgs {
+    /// OTLP JSON files; `-` is stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Map a model name to a Claude model, `FROM=TO`; repeat for several.
+    #[arg(long = "map-model", value_name = "FROM=TO")]
+    pub map_model: Vec<String>,
+    /// The workspace (cache scope) of every record. Default: none (`default`).
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// The TTL of cache writes (OTel does not split them): `5m` or `1h`.
+    #[arg(long, default_value = "5m", value_name = "TTL")]
+    pub cache_write_ttl: String,
+    /// Whether `gen_ai.usage.input_tokens` includes cache reads and writes (`inclusive`, the
+    /// semantic conventions since v1.40) or is Anthropic's uncached count (`exclusive`).
+    #[arg(long, default_value = "inclusive", value_name = "HOW")]
+    pub input_tokens: String,
+    /// Resource or span attributes that give the team, first found wins; repeat for several.
+    /// Default: team.id, service.namespace.
+    #[arg(long, value_name = "KEY")]
+    pub team_attr: Vec<String>,
+    /// Attributes that give the app. Default: service.name.
+    #[arg(long, value_name = "KEY")]
+    pub app_attr: Vec<String>,
+    /// Attributes that give the feature. Default: gen_ai.agent.name, agent.name, query_source.
+    #[arg(long, value_name = "KEY")]
+    pub feature_attr: Vec<String>,
 }
 
 /// `tokensim import burstgpt`.

@@ -13,8 +13,9 @@ use tokensim_report::{render, to_json, Markup};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
 use crate::args::{
-    AdminUsageArgs, ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs, ImportCommand,
-    MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat, ValidateArgs,
+    AdminUsageArgs, ClaudeCodeArgs, Cli, Command, DiffArgs, Format, FrontierArgs, GenArgs,
+    ImportCommand, MooncakeArgs, PrefixesArgs, PriceFlags, PricesArgs, ReplayArgs, ReportFormat,
+    ValidateArgs,
 };
 
 /// Corpora smaller than this finish before a progress bar is worth drawing.
@@ -31,6 +32,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Anthropic(a)) => crate::import::cmd_import_anthropic(a),
         Command::Import(ImportCommand::Burstgpt(a)) => crate::import::cmd_import_burstgpt(a),
         Command::Import(ImportCommand::Azure(a)) => crate::import::cmd_import_azure(a),
+        Command::Import(ImportCommand::Litellm(a)) => crate::import::cmd_import_litellm(a),
+        Command::Import(ImportCommand::Otel(a)) => crate::import::cmd_import_otel(a),
         Command::Prefixes(a) => cmd_prefixes(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
@@ -480,7 +483,10 @@ fn cmd_gen(a: GenArgs) -> Result<ExitCode> {
 }
 
 /// Writes a corpus to `path` (zstd with a checksum when it ends in `.zst`, `-` for stdout).
-pub(crate) fn write_corpus<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+pub(crate) fn write_corpus<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
     if path != Path::new("-") && path.extension().is_some_and(|e| e == "zst") {
         let file =
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use tokensim_import::{ImportError, ImportSummary};
 
-use crate::args::{AnthropicArgs, AzureArgs, BurstGptArgs};
+use crate::args::{AnthropicArgs, AzureArgs, BurstGptArgs, LiteLlmArgs, OtelArgs};
 use crate::commands::{rule_counts, write_corpus};
 
 /// Converts every input (`-` is stdin) with `convert` into the corpus at `output`, then prints
@@ -18,13 +18,21 @@ use crate::commands::{rule_counts, write_corpus};
 pub(crate) fn convert_files(
     inputs: &[PathBuf],
     output: &Path,
-    mut convert: impl FnMut(
-        Box<dyn BufRead>,
-        &str,
-        &mut dyn Write,
-    ) -> Result<ImportSummary, ImportError>,
+    convert: impl FnMut(Box<dyn BufRead>, &str, &mut dyn Write) -> Result<ImportSummary, ImportError>,
 ) -> Result<Vec<ImportSummary>> {
-    let summaries = write_corpus(output, |w| {
+    let summaries = convert_each(inputs, output, convert)?;
+    print_summaries(&summaries);
+    Ok(summaries)
+}
+
+/// Converts every input in turn into one corpus: the first file's header line is kept, the
+/// others' dropped. Returns each file's summary, in order.
+pub(crate) fn convert_each<T>(
+    inputs: &[PathBuf],
+    output: &Path,
+    mut convert: impl FnMut(Box<dyn BufRead>, &str, &mut dyn Write) -> Result<T, ImportError>,
+) -> Result<Vec<T>> {
+    write_corpus(output, |w| {
         let mut summaries = Vec::with_capacity(inputs.len());
         for (i, path) in inputs.iter().enumerate() {
             let (reader, name): (Box<dyn BufRead>, String) = if path == Path::new("-") {
@@ -41,9 +49,7 @@ pub(crate) fn convert_files(
             summaries.push(convert(reader, &name, &mut sink)?);
         }
         Ok(summaries)
-    })?;
-    print_summaries(&summaries);
-    Ok(summaries)
+    })
 }
 
 fn print_summaries(summaries: &[ImportSummary]) {
@@ -119,7 +125,9 @@ pub(crate) fn cmd_import_anthropic(a: AnthropicArgs) -> Result<ExitCode> {
         .map(|t| parse_ts("--default-ts", t))
         .transpose()?;
     opts.workspace = a.workspace.clone();
-    convert_files(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    convert_files(&a.inputs, &a.output, |r, name, w| {
+        convert(r, name, &opts, w)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -140,7 +148,9 @@ pub(crate) fn cmd_import_burstgpt(a: BurstGptArgs) -> Result<ExitCode> {
             .resolve(to)
             .with_context(|| format!("--map-model {from}={to}"))?;
     }
-    convert_files(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    convert_files(&a.inputs, &a.output, |r, name, w| {
+        convert(r, name, &opts, w)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -150,13 +160,127 @@ pub(crate) fn cmd_import_azure(a: AzureArgs) -> Result<ExitCode> {
         .resolve(&a.model)
         .context("--model")?;
     let opts = AzureOptions {
-        base: a.base.as_deref().map(|b| parse_ts("--base", b)).transpose()?,
+        base: a
+            .base
+            .as_deref()
+            .map(|b| parse_ts("--base", b))
+            .transpose()?,
         model: a.model.clone(),
         workspace: a.workspace.clone(),
         app: a.app.clone(),
     };
-    convert_files(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    convert_files(&a.inputs, &a.output, |r, name, w| {
+        convert(r, name, &opts, w)
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn model_map(specs: &[String]) -> Result<tokensim_import::models::ModelMap> {
+    let mut map = tokensim_import::models::ModelMap::new();
+    let catalog = tokensim_pricing::Catalog::builtin();
+    for spec in specs {
+        map.add_pair(spec)?;
+        let to = spec.split_once('=').map_or("", |(_, to)| to);
+        catalog
+            .resolve(to)
+            .with_context(|| format!("--map-model {spec}"))?;
+    }
+    Ok(map)
+}
+
+pub(crate) fn cmd_import_litellm(a: LiteLlmArgs) -> Result<ExitCode> {
+    use tokensim_import::litellm::{convert, CacheTtl, LiteLlmOptions};
+    let opts = LiteLlmOptions {
+        models: model_map(&a.map_model)?,
+        workspace: a.workspace.clone(),
+        naive_offset_minutes: offset_minutes(&a.naive_offset)?,
+        cache_write_ttl: CacheTtl::parse(&a.cache_write_ttl)?,
+    };
+    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    for s in &summaries {
+        eprintln!(
+            "{}: {} lines read ({} blank), {} rows read = {} records written + {} skipped; {} \
+             adjusted; {} naive timestamps read at {}{}",
+            s.source_name,
+            s.lines_read,
+            s.lines_blank,
+            s.rows_read,
+            s.records_written,
+            s.skipped.len(),
+            s.adjusted.len(),
+            s.naive_timestamps,
+            a.naive_offset,
+            rule_counts(&s.skipped_by_rule(), &s.adjusted_by_rule()),
+        );
+        for note in s.skipped.iter().take(5) {
+            eprintln!("  skipped line {}: {}: {}", note.line, note.rule, note.detail);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn cmd_import_otel(a: OtelArgs) -> Result<ExitCode> {
+    use tokensim_import::litellm::CacheTtl;
+    use tokensim_import::otel::{convert, InputTokens, OtelOptions};
+    let mut opts = OtelOptions {
+        models: model_map(&a.map_model)?,
+        workspace: a.workspace.clone(),
+        cache_write_ttl: CacheTtl::parse(&a.cache_write_ttl)?,
+        input_tokens: match a.input_tokens.as_str() {
+            "inclusive" => InputTokens::Inclusive,
+            "exclusive" => InputTokens::Exclusive,
+            other => anyhow::bail!("--input-tokens: {other:?} is not inclusive or exclusive"),
+        },
+        ..OtelOptions::default()
+    };
+    if !a.team_attr.is_empty() {
+        opts.team_keys = a.team_attr.clone();
+    }
+    if !a.app_attr.is_empty() {
+        opts.app_keys = a.app_attr.clone();
+    }
+    if !a.feature_attr.is_empty() {
+        opts.feature_keys = a.feature_attr.clone();
+    }
+    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    for s in &summaries {
+        let skipped: std::collections::BTreeMap<&'static str, u64> = s.skipped_by_rule.clone();
+        eprintln!(
+            "{}: {} lines read ({} blank), {} exports ({} metrics only); {} spans + {} log \
+             records = {} records written + {} skipped; {} adjusted{}",
+            s.source_name,
+            s.lines_read,
+            s.lines_blank,
+            s.exports_read,
+            s.metric_exports,
+            s.spans_read,
+            s.log_records_read,
+            s.records_written,
+            s.skipped_total(),
+            s.adjusted.len(),
+            rule_counts(&skipped, &s.adjusted_by_rule()),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `+HH:MM` / `-HH:MM` / `Z` as minutes east of UTC.
+fn offset_minutes(text: &str) -> Result<i32> {
+    if text == "Z" || text == "z" {
+        return Ok(0);
+    }
+    let bad = || anyhow::anyhow!("--naive-offset: {text:?} is not an offset like +02:00, -05:30 or Z");
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 || h < 0 || m < 0 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 60 + m))
 }
 
 fn parse_ts(flag: &str, text: &str) -> Result<tokensim_corpus::Timestamp> {
@@ -170,7 +294,10 @@ mod tests {
     #[test]
     fn later_headers_are_dropped_even_when_written_in_pieces() {
         let mut out = Vec::new();
-        for (i, parts) in [["{\"h\"}\nA\n", ""], ["{\"h", "\"}\nB\n"]].iter().enumerate() {
+        for (i, parts) in [["{\"h\"}\nA\n", ""], ["{\"h", "\"}\nB\n"]]
+            .iter()
+            .enumerate()
+        {
             let mut w = SkipHeader {
                 inner: &mut out,
                 skipping: i > 0,
@@ -180,5 +307,14 @@ mod tests {
             }
         }
         assert_eq!(String::from_utf8(out).unwrap(), "{\"h\"}\nA\nB\n");
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(offset_minutes("Z").unwrap(), 0);
+        assert_eq!(offset_minutes("+02:00").unwrap(), 120);
+        assert_eq!(offset_minutes("-05:30").unwrap(), -330);
+        assert!(offset_minutes("05:30").is_err());
+        assert!(offset_minutes("+24:00").is_err());
     }
 }

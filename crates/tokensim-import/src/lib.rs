@@ -20,7 +20,10 @@ pub mod burstgpt;
 pub mod claude_code;
 mod error;
 mod json;
+pub mod litellm;
+pub mod models;
 pub mod mooncake;
+pub mod otel;
 mod out;
 mod summary;
 

@@ -101,7 +101,9 @@ pub(crate) struct Usage {
 impl Usage {
     /// Total input: uncached plus cache writes plus cache reads.
     pub fn total_input(&self) -> u64 {
-        self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+        self.input_tokens
+            .saturating_add(self.cache_creation_input_tokens)
+            .saturating_add(self.cache_read_input_tokens)
     }
 }
 
@@ -157,7 +159,11 @@ impl<W: Write> CorpusWriter<W> {
     }
 
     /// Writes one record and counts it (records, tokens, segments) in `summary`.
-    pub fn write(&mut self, record: &Record, summary: &mut ImportSummary) -> Result<(), ImportError> {
+    pub fn write(
+        &mut self,
+        record: &Record,
+        summary: &mut ImportSummary,
+    ) -> Result<(), ImportError> {
         serde_json::to_writer(&mut self.out, record).map_err(|e| self.error(e.into()))?;
         self.out.write_all(b"\n").map_err(|e| self.error(e))?;
         summary.records_written += 1;
@@ -167,7 +173,10 @@ impl<W: Write> CorpusWriter<W> {
         summary.tokens_output = summary
             .tokens_output
             .saturating_add(record.usage.output_tokens);
-        summary.segments_written += record.prompt.as_ref().map_or(0, |p| p.segments.len() as u64);
+        summary.segments_written += record
+            .prompt
+            .as_ref()
+            .map_or(0, |p| p.segments.len() as u64);
         Ok(())
     }
 
@@ -309,13 +318,18 @@ mod tests {
         let mut summary = ImportSummary::default();
         let mut seen = Vec::new();
         let input = "a\n\n  \nb\r\nbad\n";
-        let err = for_each_line(input.as_bytes(), "f.jsonl", &mut summary, |line, text, _| {
-            if text == "bad" {
-                return Err(LineError::Field(("x".into(), "is bad".into())));
-            }
-            seen.push((line, text.to_owned()));
-            Ok(())
-        })
+        let err = for_each_line(
+            input.as_bytes(),
+            "f.jsonl",
+            &mut summary,
+            |line, text, _| {
+                if text == "bad" {
+                    return Err(LineError::Field(("x".into(), "is bad".into())));
+                }
+                seen.push((line, text.to_owned()));
+                Ok(())
+            },
+        )
         .unwrap_err();
         assert_eq!(err.to_string(), "f.jsonl:5: x: is bad");
         assert_eq!(seen, [(1, "a".to_owned()), (4, "b".to_owned())]);

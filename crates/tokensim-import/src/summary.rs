@@ -31,7 +31,7 @@ pub struct ImportSummary {
     pub skipped: Vec<LineNote>,
     /// Lines written after a documented adjustment, with the rule that changed each.
     pub adjusted: Vec<LineNote>,
-    /// Total `usage.input_tokens` over the written records.
+    /// Total input tokens (uncached, cache writes and cache reads) over the written records.
     pub tokens_input: u64,
     /// Total `usage.output_tokens` over the written records.
     pub tokens_output: u64,

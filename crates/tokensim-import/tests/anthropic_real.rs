@@ -15,9 +15,13 @@ use tokensim_import::ImportSummary;
 
 const FILE: &str = "llm-anthropic-cassettes.jsonl";
 
-/// Per call, in file order: message id, model, input tokens, output tokens, web searches, thinking
-/// tokens (`usage.output_tokens_details.thinking_tokens`, only in the two newest cassettes).
-const EXPECTED: [(&str, &str, u64, u64, u64, Option<u64>); 26] = [
+/// One call's expected values: message id, model, input tokens, output tokens, web searches,
+/// thinking tokens (`usage.output_tokens_details.thinking_tokens`, only in the two newest
+/// cassettes).
+type Expected = (&'static str, &'static str, u64, u64, u64, Option<u64>);
+
+/// Per call, in file order.
+const EXPECTED: [Expected; 26] = [
     (
         "msg_01KHTDfhXSbjLyGST1qLVLV3",
         "claude-sonnet-4-5-20250929",

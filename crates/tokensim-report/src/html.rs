@@ -537,7 +537,10 @@ impl Page {
             fact("Blank lines", format!("{} skipped", c.blank_lines));
         }
         if c.aggregated > 0 {
-            fact("Aggregated", esc(&crate::render::aggregated_note(c.aggregated)));
+            fact(
+                "Aggregated",
+                esc(&crate::render::aggregated_note(c.aggregated)),
+            );
         }
         let cat = &r.catalog;
         let mut prices = format!("catalog {}", esc(&cat.version));

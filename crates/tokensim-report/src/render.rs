@@ -920,6 +920,16 @@ pub fn render_prefixes(p: &crate::model::PrefixReport, markup: Markup) -> String
     out
 }
 
+/// What the report says about aggregated records (docs/importers.md, "admin-usage").
+pub(crate) fn aggregated_note(n: u64) -> String {
+    format!(
+        "{n} aggregated record{} (summed requests, tag aggregate:*): routing, batch and cache \
+         off price them exactly; cache simulation, thinking caps and context trimming leave them \
+         as recorded; call counts and per-call costs count each record as one call",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -951,12 +961,3 @@ mod tests {
     }
 }
 
-/// What the report says about aggregated records (docs/importers.md, "admin-usage").
-pub(crate) fn aggregated_note(n: u64) -> String {
-    format!(
-        "{n} aggregated record{} (summed requests, tag aggregate:*): routing, batch and cache \
-         off price them exactly; cache simulation, thinking caps and context trimming leave them \
-         as recorded; call counts and per-call costs count each record as one call",
-        if n == 1 { "" } else { "s" }
-    )
-}
