@@ -103,6 +103,12 @@ pub fn bench() -> Result<()> {
     let scenarios = five_scenarios(&root, &tokensim)?;
     let setup = Setup::collect(&root, &tokensim, &timer)?;
     let mut jobs = jobs(&tokensim, &scenarios);
+    let logs = claude_code::ensure_logs(&root)?;
+    let ccusage = claude_code::ensure_ccusage(&root);
+    match &ccusage {
+        Ok(bin) => jobs.extend(claude_code::jobs(&tokensim, bin)),
+        Err(e) => println!("bench: ccusage comparison skipped: {e:#}"),
+    }
 
     warm_page_cache(&root)?;
     let load = time_jobs(&root, &timer, &mut jobs)?;
@@ -110,10 +116,19 @@ pub fn bench() -> Result<()> {
     let baseline = read_json(&root.join(OUT_DIR).join("baseline.json"))?;
     let duckdb = read_json(&root.join(OUT_DIR).join("duckdb.json"))?;
     for job in &mut jobs {
-        job.records = records_of(job, &root, &corpus)?;
+        job.records = if job.name.starts_with("cc-") {
+            logs.lines
+        } else {
+            records_of(job, &root, &corpus)?
+        };
     }
     let agreement = compare(&baseline, &duckdb)?;
     print_agreement(&agreement);
+    let claude_code = ClaudeCodeOutcome {
+        logs,
+        skipped: ccusage.err().map(|e| format!("{e:#}")),
+        agreement: claude_code::agreement(&root),
+    };
 
     let text = render(&Outcome {
         setup: &setup,
@@ -122,6 +137,7 @@ pub fn bench() -> Result<()> {
         scenarios: &scenarios,
         agreement: &agreement,
         load,
+        claude_code: &claude_code,
     });
     write_report(&root, &setup, &text)?;
 
@@ -133,6 +149,24 @@ pub fn bench() -> Result<()> {
             usd(agreement.duckdb_total)
         );
     }
+    Ok(())
+}
+
+/// `cargo xtask bench claude-code`: only the Claude Code comparison, printed, for quick work on
+/// the importer; `reports/bench.md` is left alone.
+pub fn bench_claude_code() -> Result<()> {
+    let root = root();
+    std::fs::create_dir_all(root.join(OUT_DIR)).context("cannot create target/bench")?;
+    let tokensim = build_release(&root)?;
+    let timer = Timer::detect(&root)?;
+    let logs = claude_code::ensure_logs(&root)?;
+    let ccusage = claude_code::ensure_ccusage(&root)?;
+    let mut jobs = claude_code::jobs(&tokensim, &ccusage);
+    time_jobs(&root, &timer, &mut jobs)?;
+    let stats: Vec<(Stats, &Job)> = jobs.iter().map(|j| (stats(&j.samples), j)).collect();
+    let mut text = String::new();
+    claude_code::render(&mut text, &logs, &stats, &claude_code::agreement(&root));
+    println!("{text}");
     Ok(())
 }
 
@@ -890,6 +924,9 @@ macro_rules! md {
     };
 }
 
+// After `md!`, so that the module sees the macro.
+mod claude_code;
+
 /// Everything the report shows.
 struct Outcome<'a> {
     setup: &'a Setup,
@@ -899,6 +936,16 @@ struct Outcome<'a> {
     agreement: &'a Agreement,
     /// The 1-minute load average when the runs started and when they ended.
     load: (Option<f64>, Option<f64>),
+    claude_code: &'a ClaudeCodeOutcome,
+}
+
+/// The Claude Code comparison's inputs and verdicts (its timings are jobs `cc-*`).
+struct ClaudeCodeOutcome {
+    logs: claude_code::Logs,
+    /// Why ccusage did not run, if it did not.
+    skipped: Option<String>,
+    /// `scripts/compare_ccusage.py`'s verdict.
+    agreement: Result<(bool, String)>,
 }
 
 impl Outcome<'_> {
@@ -923,6 +970,7 @@ fn render(o: &Outcome) -> String {
     render_setup(&mut md, o);
     render_results(&mut md, o);
     render_agreement(&mut md, o.agreement);
+    render_claude_code(&mut md, o);
     render_targets(&mut md, o);
     md
 }
@@ -1012,7 +1060,7 @@ fn render_results(w: &mut String, o: &Outcome) {
         "| tool | task | wall s (median of {RUNS}) | min–max s | CPU s | records/s | peak RSS MB |"
     );
     md!(w, "|---|---|---:|---:|---:|---:|---:|");
-    for job in o.jobs {
+    for job in o.jobs.iter().filter(|j| !j.name.starts_with("cc-")) {
         let (s, rps) = o.job(job.name).expect("a job of the list");
         md!(
             w,
@@ -1075,6 +1123,23 @@ fn render_agreement(w: &mut String, a: &Agreement) {
     }
 }
 
+fn render_claude_code(w: &mut String, o: &Outcome) {
+    let cc = o.claude_code;
+    let jobs: Vec<(Stats, &Job)> = o
+        .jobs
+        .iter()
+        .filter(|j| j.name.starts_with("cc-"))
+        .map(|j| (stats(&j.samples), j))
+        .collect();
+    match &cc.skipped {
+        Some(why) => md!(
+            w,
+            "\n## Claude Code logs: tokensim against ccusage\n\nSkipped: {why}.\n"
+        ),
+        None => claude_code::render(w, &cc.logs, &jobs, &cc.agreement),
+    }
+}
+
 fn render_targets(w: &mut String, o: &Outcome) {
     let (base, base_rps) = o.job("baseline").expect("the baseline always runs");
     let (duck, _) = o.job("duckdb").expect("DuckDB always runs");
@@ -1105,6 +1170,22 @@ fn render_targets(w: &mut String, o: &Outcome) {
         None => md!(
             w,
             "| five scenarios >= 500,000 records/s | skipped | not measured |"
+        ),
+    }
+    match (o.job("cc-tokensim"), o.job("cc-ccusage")) {
+        (Some((t, _)), Some((c, _))) => {
+            let speedup = c.median_s / t.median_s;
+            md!(
+                w,
+                "| Claude Code logs: import + replay >= 10x as fast as ccusage daily | {:.2} s against {:.2} s: {speedup:.1}x | {} |",
+                t.median_s,
+                c.median_s,
+                met(speedup >= claude_code::TARGET_SPEEDUP)
+            );
+        }
+        _ => md!(
+            w,
+            "| Claude Code logs: import + replay >= 10x as fast as ccusage daily | skipped | not measured |"
         ),
     }
     match (o.job("stateless"), o.job("cached")) {

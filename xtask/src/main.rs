@@ -5,7 +5,8 @@
 //!   fails when the committed file is stale.
 //! - `bench`: time tokensim (baseline replay, five scenarios in one pass) and DuckDB on a
 //!   generated corpus of 2 million records, check that both price it the same, and write
-//!   `reports/bench.md` (`bench.rs`).
+//!   `reports/bench.md` (`bench.rs`); with it, the Claude Code importer against ccusage on 1 million
+//!   generated log lines (`bench/claude_code.rs`; `bench claude-code` runs only that part).
 //! - `reports [--check]`: write the golden reports of the demo corpus in every format to
 //!   `reports/demo/`, or check that the committed ones are up to date (`reports.rs`).
 //! - `fuzz [--seconds N] [TARGET...]`: run the importers' fuzz targets (`fuzz/`) for a bounded
@@ -66,9 +67,12 @@ fn main() -> Result<()> {
     let task = std::env::args().nth(1);
     match task.as_deref() {
         Some("demo") => demo(),
+        Some("bench") if std::env::args().nth(2).as_deref() == Some("claude-code") => {
+            bench::bench_claude_code()
+        }
         Some("bench") => bench::bench(),
         Some("reports") => reports::reports(std::env::args().nth(2).as_deref() == Some("--check")),
         Some("fuzz") => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB, write reports/bench.md\n  reports [--check]  write (or check) the golden reports in reports/demo/\n  fuzz [--seconds N] [TARGET...]  fuzz every importer for N seconds each (default 60; needs nightly)"),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB and ccusage, write reports/bench.md\n  bench claude-code  only the Claude Code import against ccusage, printed\n  reports [--check]  write (or check) the golden reports in reports/demo/\n  fuzz [--seconds N] [TARGET...]  fuzz every importer for N seconds each (default 60; needs nightly)"),
     }
 }

@@ -51,6 +51,27 @@ pub enum Command {
         after_help = "Example:\n  tokensim prefixes --corpus corpora/demo.jsonl.zst --top 15"
     )]
     Prefixes(PrefixesArgs),
+    /// Showback and chargeback: each owner's cost per month (or day), recorded and under a
+    /// scenario, with unattributed cost shared by a stated rule; rows add up exactly to the
+    /// total (docs/finops.md).
+    #[command(
+        after_help = "Example:\n  tokensim allocate --corpus corpora/demo.jsonl.zst --by team --format csv -o showback.csv\n  tokensim allocate --corpus calls.jsonl --by tag:cost-center --unattributed owner:platform --scenario scenarios/all-levers.toml"
+    )]
+    Allocate(AllocateArgs),
+    /// Check monthly budgets per owner (a TOML file) against the corpus: month-to-date spend,
+    /// the run-rate projection to month end, and a warning or breach per owner. Exits 1 when a
+    /// hard budget is in breach, for cron and CI (docs/finops.md).
+    #[command(
+        after_help = "Example:\n  tokensim budgets --corpus calls.jsonl.zst --budgets budgets.toml --as-of 2026-10-15\n\nbudgets.toml:\n  by = \"team\"\n  [[budget]]\n  owner = \"search\"\n  monthly_usd = \"1500.00\"\n  kind = \"hard\""
+    )]
+    Budgets(BudgetsArgs),
+    /// Forecast the next months' cost, recorded and under a scenario (trend plus weekly
+    /// seasonality, 80% and 95% intervals, a 14-day backtest), and size an annual commitment
+    /// on the optimized forecast (docs/forecast.md).
+    #[command(
+        after_help = "Example:\n  tokensim forecast --corpus corpora/demo.jsonl.zst --scenario scenarios/all-levers.toml --months 3"
+    )]
+    Forecast(ForecastArgs),
     /// Sweep a difficulty threshold for routing to a cheaper model and print the cost-quality
     /// curve: at each threshold, calls whose difficulty is below it move to --to; the cost is
     /// priced as `replay` prices it and the quality retained is 1 - expected degraded answers /
@@ -349,6 +370,104 @@ pub enum ReportFormat {
     Csv,
     /// A self-contained HTML page with inline SVG charts that opens offline.
     Html,
+    /// FinOps FOCUS 1.2 CSV: one row per (scenario, day, workload, model, token class), with
+    /// BilledCost, ListCost, quantities, SKUs and x_ScenarioId / x_TokenDirection /
+    /// x_CacheAction (docs/focus.md). Rows add up to the report's totals.
+    Focus,
+}
+
+/// Output formats of the FinOps commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FinopsFormat {
+    /// Aligned text tables (the default).
+    Table,
+    /// Markdown, for a monthly note.
+    Md,
+    /// CSV for finance (`allocate` only): amounts in dollars and cents, apportioned so that each
+    /// period's rows add up to its total.
+    Csv,
+    /// JSON with exact 12-decimal amounts.
+    Json,
+}
+
+/// `tokensim allocate`.
+#[derive(Debug, clap::Args)]
+pub struct AllocateArgs {
+    /// Corpus files.
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// A scenario whose cost is allocated next to the recorded cost.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Who owns a call: team, app, feature, or tag:KEY (the value of the record's KEY tag).
+    #[arg(long, default_value = "team", value_name = "OWNER")]
+    pub by: String,
+    /// The period: month or day (UTC).
+    #[arg(long, default_value = "month", value_parser = ["month", "day"])]
+    pub period: String,
+    /// How cost without an owner is shared: proportional (to each owner's direct cost in the
+    /// period), even, or owner:NAME (all of it to NAME).
+    #[arg(long, default_value = "proportional", value_name = "RULE")]
+    pub unattributed: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FinopsFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim budgets`.
+#[derive(Debug, clap::Args)]
+pub struct BudgetsArgs {
+    /// Corpus files.
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// The budgets file (TOML; see docs/finops.md).
+    #[arg(long, value_name = "FILE")]
+    pub budgets: PathBuf,
+    /// The last day counted (YYYY-MM-DD); its month is checked. Default: the corpus's last day.
+    #[arg(long, value_name = "DAY")]
+    pub as_of: Option<String>,
+    /// Output format (table, md or json).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FinopsFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim forecast`.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// Corpus files: at least 28 days of traffic (42 for a backtest).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// The optimized traffic: a scenario whose cost is forecast next to the recorded cost and
+    /// that the commitment is sized on.
+    #[arg(long, short = 's', value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Calendar months to forecast after the corpus's last month.
+    #[arg(long, default_value_t = 3)]
+    pub months: u32,
+    /// The commitment is this percentile of the 12-month forecast (the shortfall risk).
+    #[arg(long, default_value_t = 10.0, value_name = "PERCENT")]
+    pub percentile: f64,
+    /// Discount on committed spend, in basis points (0: not modelled).
+    #[arg(long, default_value_t = 0, value_name = "BPS")]
+    pub discount_bps: u32,
+    /// Output format (table, md or json).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FinopsFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceFlags,
 }
 
 /// Flags shared by commands that read prices.

@@ -35,13 +35,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Litellm(a)) => crate::import::cmd_import_litellm(a),
         Command::Import(ImportCommand::Otel(a)) => crate::import::cmd_import_otel(a),
         Command::Prefixes(a) => cmd_prefixes(a),
+        Command::Allocate(a) => crate::finops::cmd_allocate(a),
+        Command::Budgets(a) => crate::finops::cmd_budgets(a),
+        Command::Forecast(a) => crate::finops::cmd_forecast(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
         Command::Validate(a) => cmd_validate(a),
     }
 }
 
-fn load_catalog(flags: &PriceFlags) -> Result<Catalog> {
+pub(crate) fn load_catalog(flags: &PriceFlags) -> Result<Catalog> {
     let overlay = match &flags.prices {
         None => None,
         Some(p) => Some((
@@ -58,7 +61,7 @@ fn load_catalog(flags: &PriceFlags) -> Result<Catalog> {
 }
 
 /// Opens the output: a file, or stdout for `None` and `-`.
-fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
+pub(crate) fn output(path: Option<&Path>) -> Result<Box<dyn Write>> {
     Ok(match path {
         Some(p) if p != Path::new("-") => Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -129,7 +132,7 @@ impl Sink for CliSink {
 }
 
 /// Reads and validates the scenario files; `extends` paths are relative to the extending file.
-fn load_scenarios(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<(Scenario, String)>> {
+pub(crate) fn load_scenarios(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<(Scenario, String)>> {
     let mut out: Vec<(Scenario, String)> = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(p)
@@ -159,9 +162,15 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
     let scenarios = load_scenarios(&a.scenario, &catalog)?;
     let given: Vec<Scenario> = scenarios.iter().map(|(s, _)| s.clone()).collect();
+    let names: Vec<String> = given.iter().map(|s| s.name.clone()).collect();
+    if a.format == ReportFormat::Focus {
+        tokensim_finops::focus::check_scenario_names(&names)
+            .map_err(|m| anyhow::anyhow!("--format focus: {m}"))?;
+    }
     // Lever attribution evaluates every subset of each scenario's levers in the same pass.
     let expanded = (!a.no_attribution).then(|| tokensim_engine::expand(&given));
     let cfg = ReplayConfig {
+        owner_tag: None,
         corpus: a.corpus.clone(),
         reference_model: a.reference_model.clone(),
         quarantine: a.quarantine.is_some(),
@@ -260,7 +269,15 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
     let to_terminal = a.output.as_deref().is_none_or(|p| p == Path::new("-"))
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
+    if a.format == ReportFormat::Focus {
+        let mut out = output(a.output.as_deref())?;
+        tokensim_finops::focus::write_focus(&outcome, &catalog, &names, &mut out)
+            .context("cannot write the FOCUS export")?;
+        out.flush().context("cannot write the FOCUS export")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let text = match a.format {
+        ReportFormat::Focus => unreachable!("written above"),
         ReportFormat::Table if to_terminal => colour(&render(&report, Markup::Terminal)),
         ReportFormat::Table => render(&report, Markup::Terminal),
         ReportFormat::Md => render(&report, Markup::Markdown),
@@ -285,6 +302,7 @@ fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
     }
     let scenarios = tokensim_engine::frontier_scenarios(to, a.steps);
     let cfg = ReplayConfig {
+        owner_tag: None,
         corpus: a.corpus.clone(),
         reference_model: None,
         quarantine: false,
@@ -673,7 +691,26 @@ fn quiet_replay(
     catalog: &Catalog,
     scenarios: &[(Scenario, String)],
 ) -> Result<tokensim_report::Report> {
+    let outcome = quiet_outcome(corpus, catalog, scenarios, None)?;
+    Ok(summarize(
+        &outcome,
+        catalog,
+        scenarios,
+        None,
+        env!("CARGO_PKG_VERSION"),
+    ))
+}
+
+/// The engine's outcome of a strict replay without a progress bar; `owner_tag` keys workloads
+/// by a tag's value (`ReplayConfig::owner_tag`).
+pub(crate) fn quiet_outcome(
+    corpus: &[PathBuf],
+    catalog: &Catalog,
+    scenarios: &[(Scenario, String)],
+    owner_tag: Option<String>,
+) -> Result<tokensim_engine::ReplayOutcome> {
     let cfg = ReplayConfig {
+        owner_tag,
         corpus: corpus.to_vec(),
         reference_model: None,
         quarantine: false,
@@ -685,14 +722,7 @@ fn quiet_replay(
         quarantine: None,
         error: None,
     };
-    let outcome = replay(&cfg, catalog, &mut sink)?;
-    Ok(summarize(
-        &outcome,
-        catalog,
-        scenarios,
-        None,
-        env!("CARGO_PKG_VERSION"),
-    ))
+    Ok(replay(&cfg, catalog, &mut sink)?)
 }
 
 fn cmd_diff(a: DiffArgs) -> Result<ExitCode> {

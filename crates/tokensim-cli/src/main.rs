@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod finops;
 mod import;
 
 use std::io::{self, Write};

@@ -44,6 +44,10 @@ pub struct ReplayConfig {
     pub threads: Option<usize>,
     /// Scenarios evaluated on every record in the same pass.
     pub scenarios: Vec<Scenario>,
+    /// Key workloads by this tag's value instead of (team, app, feature): a record tagged
+    /// `KEY:VALUE` (or `{"KEY": "VALUE"}`) is the workload whose team is `VALUE`, a record
+    /// without the tag is unattributed (`tokensim allocate --by tag:KEY`).
+    pub owner_tag: Option<String>,
 }
 
 /// A line set aside, with its reason.
@@ -783,7 +787,16 @@ fn pass(
         }
         let results: Vec<ChunkResult> = batch
             .par_iter()
-            .map(|c| process_chunk(c, catalog, &thresholds, &cfg.scenarios, risk))
+            .map(|c| {
+                process_chunk(
+                    c,
+                    catalog,
+                    &thresholds,
+                    &cfg.scenarios,
+                    risk,
+                    cfg.owner_tag.as_deref(),
+                )
+            })
             .collect();
         for (chunk, res) in batch.iter().zip(results) {
             let f = chunk.file as usize;
@@ -1008,6 +1021,7 @@ fn process_chunk(
     thresholds: &[u64],
     scenarios: &[Scenario],
     risk: &dyn RiskModel,
+    owner_tag: Option<&str>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
@@ -1057,11 +1071,21 @@ fn process_chunk(
                 res.aggregated += u64::from(line.tags.iter().any(|t| t.starts_with("aggregate:")));
                 res.first_ts = min_opt(res.first_ts, Some(line.ts));
                 res.last_ts = max_opt(res.last_ts, Some(line.ts));
-                let workload = res.workloads.id(
-                    line.team.as_deref(),
-                    line.app.as_deref(),
-                    line.feature.as_deref(),
-                );
+                let workload = match owner_tag {
+                    None => res.workloads.id(
+                        line.team.as_deref(),
+                        line.app.as_deref(),
+                        line.feature.as_deref(),
+                    ),
+                    Some(key) => {
+                        let value = line.tags.iter().find_map(|t| {
+                            t.strip_prefix(key)
+                                .and_then(|rest| rest.strip_prefix(':'))
+                                .filter(|v| !v.is_empty())
+                        });
+                        res.workloads.id(value, None, None)
+                    }
+                };
                 let day = line.ts.day();
                 res.costs.push((None, workload, tally.cost.total()));
                 batch_observe(

@@ -58,6 +58,7 @@ fn run_files(lines: &[Vec<String>], catalog: &Catalog) -> ReplayOutcome {
         paths.push(p);
     }
     let cfg = ReplayConfig {
+        owner_tag: None,
         corpus: paths,
         threads: Some(2),
         reference_model: Some("claude-opus-4-1".into()),
