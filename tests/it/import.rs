@@ -205,9 +205,25 @@ fn litellm_skips_other_models_unless_mapped() {
     import(&args);
     let r = replay_json(out.to_str().unwrap());
     assert_eq!(r["corpus"]["priced"], 2);
-    let err = fails(&["import", "litellm", logs[0], "--map-model", "gpt-4o=gpt-5", "-o", "-"]);
+    let err = fails(&[
+        "import",
+        "litellm",
+        logs[0],
+        "--map-model",
+        "gpt-4o=gpt-5",
+        "-o",
+        "-",
+    ]);
     assert!(err.contains("unknown model \"gpt-5\""), "{err}");
-    let err = fails(&["import", "litellm", logs[0], "--naive-offset", "2h", "-o", "-"]);
+    let err = fails(&[
+        "import",
+        "litellm",
+        logs[0],
+        "--naive-offset",
+        "2h",
+        "-o",
+        "-",
+    ]);
     assert!(err.contains("--naive-offset"), "{err}");
 }
 

@@ -72,6 +72,13 @@ pub enum Command {
         after_help = "Example:\n  tokensim forecast --corpus corpora/demo.jsonl.zst --scenario scenarios/all-levers.toml --months 3"
     )]
     Forecast(ForecastArgs),
+    /// Compare the invoice (Admin API cost report pages) with the corpus's recorded cost per
+    /// day, workspace and model: the difference, its share, and the likely cause where one can
+    /// be named (days missing from the corpus, unpriced models, a discount) (docs/reconcile.md).
+    #[command(
+        after_help = "Example:\n  tokensim reconcile --corpus calls.jsonl.zst --cost-report cost-2026-10-*.json --workspace wrkspc_01AB=prod"
+    )]
+    Reconcile(ReconcileArgs),
     /// Sweep a difficulty threshold for routing to a cheaper model and print the cost-quality
     /// curve: at each threshold, calls whose difficulty is below it move to --to; the cost is
     /// priced as `replay` prices it and the quality retained is 1 - expected degraded answers /
@@ -460,6 +467,30 @@ pub struct ForecastArgs {
     /// Discount on committed spend, in basis points (0: not modelled).
     #[arg(long, default_value_t = 0, value_name = "BPS")]
     pub discount_bps: u32,
+    /// Output format (table, md or json).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: FinopsFormat,
+    /// Write here instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim reconcile`.
+#[derive(Debug, clap::Args)]
+pub struct ReconcileArgs {
+    /// Corpus files.
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// Cost report pages (`/v1/organizations/cost_report`, grouped by workspace_id and
+    /// description): files of one page, pages one per line, or a JSON array of pages.
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub cost_report: Vec<PathBuf>,
+    /// Map an invoice workspace id to the corpus's workspace name, `ID=NAME`; repeat for
+    /// several.
+    #[arg(long, value_name = "ID=NAME")]
+    pub workspace: Vec<String>,
     /// Output format (table, md or json).
     #[arg(long, value_enum, default_value = "table")]
     pub format: FinopsFormat,

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Allocate(a) => crate::finops::cmd_allocate(a),
         Command::Budgets(a) => crate::finops::cmd_budgets(a),
         Command::Forecast(a) => crate::finops::cmd_forecast(a),
+        Command::Reconcile(a) => crate::finops::cmd_reconcile(a),
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
         Command::Validate(a) => cmd_validate(a),
@@ -132,7 +133,10 @@ impl Sink for CliSink {
 }
 
 /// Reads and validates the scenario files; `extends` paths are relative to the extending file.
-pub(crate) fn load_scenarios(paths: &[PathBuf], catalog: &Catalog) -> Result<Vec<(Scenario, String)>> {
+pub(crate) fn load_scenarios(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+) -> Result<Vec<(Scenario, String)>> {
     let mut out: Vec<(Scenario, String)> = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(p)

@@ -17,7 +17,7 @@ use tokensim_pricing::PicoUsd;
 use tokensim_report::apportion_cents;
 use tokensim_report::Markup;
 
-use crate::args::{AllocateArgs, BudgetsArgs, FinopsFormat, ForecastArgs};
+use crate::args::{AllocateArgs, BudgetsArgs, FinopsFormat, ForecastArgs, ReconcileArgs};
 use crate::commands::{load_catalog, load_scenarios, output, quiet_outcome};
 
 /// The owner of a workload's records under `key` (`None`: unattributed). With `tag:KEY` the
@@ -138,7 +138,12 @@ fn dollars(cents: i128) -> String {
 }
 
 fn plain_cents(cents: i128) -> String {
-    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+    format!(
+        "{}{}.{:02}",
+        if cents < 0 { "-" } else { "" },
+        cents.abs() / 100,
+        cents.abs() % 100
+    )
 }
 
 // ------------------------------------------------------------------------------------ allocate
@@ -146,8 +151,8 @@ fn plain_cents(cents: i128) -> String {
 pub(crate) fn cmd_allocate(a: AllocateArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
     let key = OwnerKey::parse(&a.by).map_err(|m| anyhow::anyhow!("--by: {m}"))?;
-    let rule = SharingRule::parse(&a.unattributed)
-        .map_err(|m| anyhow::anyhow!("--unattributed: {m}"))?;
+    let rule =
+        SharingRule::parse(&a.unattributed).map_err(|m| anyhow::anyhow!("--unattributed: {m}"))?;
     let scenarios = load_scenarios(a.scenario.as_slice(), &catalog)?;
     let out = quiet_outcome(&a.corpus, &catalog, &scenarios, owner_tag(&key))?;
     let period = |d: Day| -> String {
@@ -332,7 +337,8 @@ fn csv_cell(c: &str) -> String {
 pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
     let name = a.budgets.display().to_string();
-    let text = std::fs::read_to_string(&a.budgets).with_context(|| format!("cannot read {name}"))?;
+    let text =
+        std::fs::read_to_string(&a.budgets).with_context(|| format!("cannot read {name}"))?;
     let file = budgets::parse(&text, &name)?;
     let out = quiet_outcome(&a.corpus, &catalog, &[], owner_tag(&file.by))?;
     let spend = daily_by_owner(&out, &file.by, None);
@@ -345,26 +351,28 @@ pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
     };
     let c = budgets::check(&file, &spend, as_of);
     let text = match a.format {
-        FinopsFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
-            "schema": "tokensim.budgets/1",
-            "by": c.by,
-            "month": c.month,
-            "as_of": c.as_of,
-            "days_elapsed": c.days_elapsed,
-            "days_in_month": c.days_in_month,
-            "hard_breach": c.hard_breach,
-            "budgets": c.budgets.iter().map(|b| serde_json::json!({
-                "owner": b.owner,
-                "kind": b.kind,
-                "budget": b.budget.usd_exact(),
-                "month_to_date": b.month_to_date.usd_exact(),
-                "projected": b.projected.usd_exact(),
-                "status": b.status,
-            })).collect::<Vec<_>>(),
-            "unbudgeted": c.unbudgeted.iter().map(|(o, cost)| serde_json::json!({
-                "owner": o, "month_to_date": cost.usd_exact(),
-            })).collect::<Vec<_>>(),
-        }))? + "\n",
+        FinopsFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema": "tokensim.budgets/1",
+                "by": c.by,
+                "month": c.month,
+                "as_of": c.as_of,
+                "days_elapsed": c.days_elapsed,
+                "days_in_month": c.days_in_month,
+                "hard_breach": c.hard_breach,
+                "budgets": c.budgets.iter().map(|b| serde_json::json!({
+                    "owner": b.owner,
+                    "kind": b.kind,
+                    "budget": b.budget.usd_exact(),
+                    "month_to_date": b.month_to_date.usd_exact(),
+                    "projected": b.projected.usd_exact(),
+                    "status": b.status,
+                })).collect::<Vec<_>>(),
+                "unbudgeted": c.unbudgeted.iter().map(|(o, cost)| serde_json::json!({
+                    "owner": o, "month_to_date": cost.usd_exact(),
+                })).collect::<Vec<_>>(),
+            }))? + "\n"
+        }
         f => {
             let m = markup(f);
             let rows: Vec<Vec<String>> = c
@@ -398,7 +406,15 @@ pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
                 _ => format!("{title}\n\n"),
             };
             s += &table(
-                &["owner", "kind", "budget", "month to date", "used", "projected", "status"],
+                &[
+                    "owner",
+                    "kind",
+                    "budget",
+                    "month to date",
+                    "used",
+                    "projected",
+                    "status",
+                ],
                 &rows,
                 2,
                 m,
@@ -460,12 +476,14 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     let commit = commitment(optimized.as_ref().unwrap_or(&recorded), &recorded, rule);
     let name = scenarios.first().map(|(s, _)| s.name.clone());
     let text = match a.format {
-        FinopsFormat::Json => serde_json::to_string_pretty(&serde_json::json!({
-            "schema": "tokensim.forecast/1",
-            "recorded": recorded,
-            "scenario": optimized.as_ref().map(|f| serde_json::json!({"name": name, "forecast": f})),
-            "commitment": commit,
-        }))? + "\n",
+        FinopsFormat::Json => {
+            serde_json::to_string_pretty(&serde_json::json!({
+                "schema": "tokensim.forecast/1",
+                "recorded": recorded,
+                "scenario": optimized.as_ref().map(|f| serde_json::json!({"name": name, "forecast": f})),
+                "commitment": commit,
+            }))? + "\n"
+        }
         f => {
             let m = markup(f);
             let mut s = String::new();
@@ -473,7 +491,10 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 Markup::Markdown => format!("## {t}\n\n"),
                 _ => format!("{t}\n\n"),
             };
-            s += &head(&format!("Forecast of the recorded cost ({})", recorded.method));
+            s += &head(&format!(
+                "Forecast of the recorded cost ({})",
+                recorded.method
+            ));
             s += &forecast_table(&recorded, m);
             if let Some(o) = &optimized {
                 s += "\n";
@@ -534,7 +555,11 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 .warnings
                 .iter()
                 .map(|w| ("recorded", w))
-                .chain(optimized.iter().flat_map(|o| o.warnings.iter().map(|w| ("scenario", w))))
+                .chain(
+                    optimized
+                        .iter()
+                        .flat_map(|o| o.warnings.iter().map(|w| ("scenario", w))),
+                )
                 .chain(c.warnings.iter().map(|w| ("commitment", w)));
             for (what, w) in labelled {
                 if seen.insert(w.clone()) {
@@ -570,7 +595,12 @@ fn forecast_table(f: &Forecast, m: Markup) -> String {
         ),
         &f.next_12_months.estimate,
     ));
-    let mut s = table(&["month", "forecast", "80% interval", "95% interval"], &rows, 1, m);
+    let mut s = table(
+        &["month", "forecast", "80% interval", "95% interval"],
+        &rows,
+        1,
+        m,
+    );
     s += &format!(
         "\nFit on {} days: trend {}{:.2}/day, daily residual sd ${:.2}. Backtest: {}.\n",
         f.fit_days,
@@ -590,4 +620,30 @@ fn forecast_table(f: &Forecast, m: Markup) -> String {
         }
     );
     s
+}
+
+// ----------------------------------------------------------------------------------- reconcile
+
+pub(crate) fn cmd_reconcile(a: ReconcileArgs) -> Result<ExitCode> {
+    use tokensim_finops::reconcile::{reconcile_files, render, ReconcileOptions};
+    let catalog = load_catalog(&a.price)?;
+    let mut opts = ReconcileOptions::default();
+    for spec in &a.workspace {
+        match spec.split_once('=') {
+            Some((id, name)) if !id.is_empty() && !name.is_empty() => {
+                opts.workspaces.insert(id.to_owned(), name.to_owned());
+            }
+            _ => bail!("--workspace: {spec:?} is not ID=NAME, like wrkspc_01AB=prod"),
+        }
+    }
+    if a.format == FinopsFormat::Csv {
+        bail!("--format csv is for allocate; reconcile writes table, md or json");
+    }
+    let rec = reconcile_files(&a.corpus, &a.cost_report, &catalog, &opts)?;
+    let text = match a.format {
+        FinopsFormat::Json => serde_json::to_string_pretty(&rec)? + "\n",
+        f => render(&rec, f == FinopsFormat::Md),
+    };
+    output(a.output.as_deref())?.write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }

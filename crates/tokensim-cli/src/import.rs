@@ -38,8 +38,8 @@ pub(crate) fn convert_each<T>(
             let (reader, name): (Box<dyn BufRead>, String) = if path == Path::new("-") {
                 (Box::new(io::stdin().lock()), "<stdin>".to_owned())
             } else {
-                let file = File::open(path)
-                    .with_context(|| format!("cannot open {}", path.display()))?;
+                let file =
+                    File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
                 (Box::new(BufReader::new(file)), path.display().to_string())
             };
             let mut sink = SkipHeader {
@@ -196,7 +196,9 @@ pub(crate) fn cmd_import_litellm(a: LiteLlmArgs) -> Result<ExitCode> {
         naive_offset_minutes: offset_minutes(&a.naive_offset)?,
         cache_write_ttl: CacheTtl::parse(&a.cache_write_ttl)?,
     };
-    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| {
+        convert(r, name, &opts, w)
+    })?;
     for s in &summaries {
         eprintln!(
             "{}: {} lines read ({} blank), {} rows read = {} records written + {} skipped; {} \
@@ -213,7 +215,10 @@ pub(crate) fn cmd_import_litellm(a: LiteLlmArgs) -> Result<ExitCode> {
             rule_counts(&s.skipped_by_rule(), &s.adjusted_by_rule()),
         );
         for note in s.skipped.iter().take(5) {
-            eprintln!("  skipped line {}: {}: {}", note.line, note.rule, note.detail);
+            eprintln!(
+                "  skipped line {}: {}: {}",
+                note.line, note.rule, note.detail
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -242,7 +247,9 @@ pub(crate) fn cmd_import_otel(a: OtelArgs) -> Result<ExitCode> {
     if !a.feature_attr.is_empty() {
         opts.feature_keys = a.feature_attr.clone();
     }
-    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| convert(r, name, &opts, w))?;
+    let summaries = convert_each(&a.inputs, &a.output, |r, name, w| {
+        convert(r, name, &opts, w)
+    })?;
     for s in &summaries {
         let skipped: std::collections::BTreeMap<&'static str, u64> = s.skipped_by_rule.clone();
         eprintln!(
@@ -269,7 +276,8 @@ fn offset_minutes(text: &str) -> Result<i32> {
     if text == "Z" || text == "z" {
         return Ok(0);
     }
-    let bad = || anyhow::anyhow!("--naive-offset: {text:?} is not an offset like +02:00, -05:30 or Z");
+    let bad =
+        || anyhow::anyhow!("--naive-offset: {text:?} is not an offset like +02:00, -05:30 or Z");
     let (sign, rest) = match text.as_bytes().first() {
         Some(b'+') => (1, &text[1..]),
         Some(b'-') => (-1, &text[1..]),

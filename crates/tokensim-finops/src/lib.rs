@@ -9,3 +9,4 @@ pub mod allocate;
 pub mod budgets;
 pub mod focus;
 pub mod forecast;
+pub mod reconcile;
