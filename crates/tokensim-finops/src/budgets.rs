@@ -60,7 +60,7 @@ impl OwnerKey {
                 Some(k) if !k.is_empty() => Ok(OwnerKey::Tag(k.to_owned())),
                 _ => Err(format!(
                     "{other:?} is not an owner key; expected team, app, feature or tag:KEY"
-                ),),
+                )),
             },
         }
     }
@@ -206,7 +206,9 @@ fn usd(v: &toml::Value) -> Result<PicoUsd, String> {
                 && frac.len() <= 2
                 && frac.bytes().all(|b| b.is_ascii_digit());
             if !ok {
-                return Err(format!("{s:?} is not an amount like \"1500\" or \"1500.50\""));
+                return Err(format!(
+                    "{s:?} is not an amount like \"1500\" or \"1500.50\""
+                ));
             }
             let cents = int
                 .parse::<i128>()
@@ -221,9 +223,7 @@ fn usd(v: &toml::Value) -> Result<PicoUsd, String> {
         toml::Value::Float(f) => Err(format!(
             "write {f} as a string (\"{f}\") so that it is exact to the cent"
         )),
-        other => Err(format!(
-            "must be a positive amount in dollars, got {other}"
-        )),
+        other => Err(format!("must be a positive amount in dollars, got {other}")),
     }
 }
 
@@ -278,7 +278,11 @@ pub struct Check {
 }
 
 /// Checks the budgets on `as_of` against daily spend per owner (`None`: unattributed).
-pub fn check(budgets: &Budgets, spend: &BTreeMap<(Option<String>, Day), PicoUsd>, as_of: Day) -> Check {
+pub fn check(
+    budgets: &Budgets,
+    spend: &BTreeMap<(Option<String>, Day), PicoUsd>,
+    as_of: Day,
+) -> Check {
     let (y, m, d) = as_of.civil();
     let first = Day(as_of.0 - (d as i32 - 1));
     let days_in_month = days_in_month(y, m);
@@ -292,7 +296,10 @@ pub fn check(budgets: &Budgets, spend: &BTreeMap<(Option<String>, Day), PicoUsd>
         .budgets
         .iter()
         .map(|b| {
-            let month_to_date = mtd.get(&Some(b.owner.as_str())).copied().unwrap_or_default();
+            let month_to_date = mtd
+                .get(&Some(b.owner.as_str()))
+                .copied()
+                .unwrap_or_default();
             let projected = PicoUsd(div_round_half_even(
                 month_to_date.0 * i128::from(days_in_month),
                 i128::from(d),
@@ -337,5 +344,6 @@ pub fn check(budgets: &Budgets, spend: &BTreeMap<(Option<String>, Day), PicoUsd>
 
 fn days_in_month(y: i32, m: u32) -> u32 {
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    (tokensim_corpus::time::days_from_civil(ny, nm, 1) - tokensim_corpus::time::days_from_civil(y, m, 1)) as u32
+    (tokensim_corpus::time::days_from_civil(ny, nm, 1)
+        - tokensim_corpus::time::days_from_civil(y, m, 1)) as u32
 }

@@ -68,7 +68,10 @@ pub(super) fn ensure_logs(root: &Path) -> Result<Logs> {
         .map(|e| e.map(|e| e.path()))
         .collect::<std::io::Result<_>>()?;
     names.sort();
-    for path in names.iter().filter(|p| p.extension().is_some_and(|e| e == "jsonl")) {
+    for path in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+    {
         let text = std::fs::read_to_string(path)?;
         let lines: Vec<Value> = text
             .lines()
@@ -85,7 +88,9 @@ pub(super) fn ensure_logs(root: &Path) -> Result<Logs> {
     let (mut lines, mut bytes, mut files) = (0u64, 0u64, 0u64);
     let mut copy = 0u64;
     while lines < LINES {
-        let project = dir.join("projects").join(format!("p{:02}", copy % PROJECTS));
+        let project = dir
+            .join("projects")
+            .join(format!("p{:02}", copy % PROJECTS));
         std::fs::create_dir_all(&project)?;
         for (stem, template) in &templates {
             let path = project.join(format!("{stem}-{copy:05}.jsonl"));
@@ -258,7 +263,10 @@ pub(super) fn render(
         "- ccusage: `{CCUSAGE}` with `{CCUSAGE_NATIVE}`, `CLAUDE_CONFIG_DIR={LOG_DIR} TZ=UTC \
          ccusage claude daily --offline --json`.\n"
     );
-    md!(w, "| tool | task | wall (median, min-max) | lines/s | peak RSS |");
+    md!(
+        w,
+        "| tool | task | wall (median, min-max) | lines/s | peak RSS |"
+    );
     md!(w, "|---|---|---|---|---|");
     for (s, job) in jobs {
         md!(

@@ -71,7 +71,9 @@ fn rules_parse() {
         Ok(SharingRule::Owner("platform".into()))
     );
     assert!(SharingRule::parse("owner:").is_err());
-    assert!(SharingRule::parse("fair").unwrap_err().contains("proportional, even or owner:NAME"));
+    assert!(SharingRule::parse("fair")
+        .unwrap_err()
+        .contains("proportional, even or owner:NAME"));
 }
 
 proptest! {
