@@ -259,7 +259,8 @@ fn forecast_backtests_on_sixty_days_and_sizes_a_commitment() {
         .map(|m| m["month"].as_str().unwrap())
         .collect();
     assert_eq!(months, ["2026-11", "2026-12", "2027-01"]);
-    let c = &f["commitment"];
+    assert_eq!(f["scenarios"][0]["name"], "all-levers");
+    let c = &f["scenarios"][0]["commitment"];
     let (saves, consumption, commit) = (
         c["saves_twice_usd"].as_f64().unwrap(),
         c["consumption_saving_usd"].as_f64().unwrap(),

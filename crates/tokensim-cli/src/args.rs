@@ -454,10 +454,10 @@ pub struct ForecastArgs {
     /// Corpus files: at least 28 days of traffic (42 for a backtest).
     #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
     pub corpus: Vec<PathBuf>,
-    /// The optimized traffic: a scenario whose cost is forecast next to the recorded cost and
-    /// that the commitment is sized on.
-    #[arg(long, short = 's', value_name = "FILE")]
-    pub scenario: Option<PathBuf>,
+    /// The optimized traffic: scenarios whose cost is forecast next to the recorded cost, each
+    /// with the commitment sized on it.
+    #[arg(long, short = 's', num_args = 1.., value_name = "FILE")]
+    pub scenario: Vec<PathBuf>,
     /// Calendar months to forecast after the corpus's last month.
     #[arg(long, default_value_t = 3)]
     pub months: u32,

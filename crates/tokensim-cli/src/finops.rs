@@ -456,32 +456,33 @@ pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
 
 pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
     let catalog = load_catalog(&a.price)?;
-    let scenarios = load_scenarios(a.scenario.as_slice(), &catalog)?;
+    let scenarios = load_scenarios(&a.scenario, &catalog)?;
     let out = quiet_outcome(&a.corpus, &catalog, &scenarios, None)?;
     let opts = ForecastOptions::default();
     let recorded = forecast(&daily_total(&out, None), a.months, &opts)
         .context("forecasting the recorded cost")?;
-    let optimized = if scenarios.is_empty() {
-        None
-    } else {
-        Some(
-            forecast(&daily_total(&out, Some(0)), a.months, &opts)
-                .context("forecasting the scenario's cost")?,
-        )
-    };
     let rule = CommitmentRule {
         percentile: a.percentile / 100.0,
         discount_bps: a.discount_bps,
     };
-    let commit = commitment(optimized.as_ref().unwrap_or(&recorded), &recorded, rule);
-    let name = scenarios.first().map(|(s, _)| s.name.clone());
+    // Each scenario's forecast, and the commitment sized on it against the recorded traffic.
+    let mut optimized = Vec::with_capacity(scenarios.len());
+    for (i, (sc, _)) in scenarios.iter().enumerate() {
+        let f = forecast(&daily_total(&out, Some(i as u32)), a.months, &opts)
+            .with_context(|| format!("forecasting scenario {:?}", sc.name))?;
+        let c = commitment(&f, &recorded, rule);
+        optimized.push((sc.name.clone(), f, c));
+    }
+    let own = commitment(&recorded, &recorded, rule);
     let text = match a.format {
         FinopsFormat::Json => {
             serde_json::to_string_pretty(&serde_json::json!({
                 "schema": "tokensim.forecast/1",
                 "recorded": recorded,
-                "scenario": optimized.as_ref().map(|f| serde_json::json!({"name": name, "forecast": f})),
-                "commitment": commit,
+                "recorded_commitment": own,
+                "scenarios": optimized.iter().map(|(n, f, c)| serde_json::json!({
+                    "name": n, "forecast": f, "commitment": c,
+                })).collect::<Vec<_>>(),
             }))? + "\n"
         }
         f => {
@@ -491,31 +492,24 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 Markup::Markdown => format!("## {t}\n\n"),
                 _ => format!("{t}\n\n"),
             };
-            s += &head(&format!(
-                "Forecast of the recorded cost ({})",
-                recorded.method
-            ));
+            s += &head(&format!("Forecast of the recorded cost ({})", recorded.method));
             s += &forecast_table(&recorded, m);
-            if let Some(o) = &optimized {
+            for (name, f, _) in &optimized {
                 s += "\n";
-                s += &head(&format!(
-                    "Forecast under scenario {:?}",
-                    name.as_deref().unwrap_or("")
-                ));
-                s += &forecast_table(o, m);
+                s += &head(&format!("Forecast under scenario {name:?}"));
+                s += &forecast_table(f, m);
             }
             s += "\n";
             s += &head("Commitment for the next 12 months");
-            let c = &commit;
             let usd = |x: f64| dollars((x * 100.0).round() as i128);
             let mut rows = vec![vec![
                 "recorded traffic".to_owned(),
-                usd(c.unoptimized_point_usd),
-                usd(c.unoptimized_commitment_usd),
+                usd(own.optimized_point_usd),
+                usd(own.optimized_commitment_usd),
             ]];
-            if optimized.is_some() {
+            for (name, _, c) in &optimized {
                 rows.push(vec![
-                    format!("under {:?}", name.as_deref().unwrap_or("")),
+                    format!("under {name:?}"),
                     usd(c.optimized_point_usd),
                     usd(c.optimized_commitment_usd),
                 ]);
@@ -524,25 +518,25 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             s += &format!(
                 "\nRule: commit to the {:.0}th percentile of the 12-month forecast, so the risk that \
                  spend falls short of the commitment is {:.0}% under the model{}.\n",
-                c.percentile * 100.0,
-                c.shortfall_risk * 100.0,
-                if c.discount_bps > 0 {
-                    format!("; committed spend discounted {} bps", c.discount_bps)
+                own.percentile * 100.0,
+                own.shortfall_risk * 100.0,
+                if own.discount_bps > 0 {
+                    format!("; committed spend discounted {} bps", own.discount_bps)
                 } else {
                     String::new()
                 }
             );
-            if optimized.is_some() {
+            for (name, _, c) in &optimized {
                 s += &if c.commitment_saving_usd >= 0.0 {
                     format!(
-                        "Saves twice: {} less consumption + {} smaller commitment = {}.\n",
+                        "{name}: saves twice: {} less consumption + {} smaller commitment = {}.\n",
                         usd(c.consumption_saving_usd),
                         usd(c.commitment_saving_usd),
                         usd(c.saves_twice_usd)
                     )
                 } else {
                     format!(
-                        "Saves {} less consumption, but the commitment is {} larger (the optimized \
+                        "{name}: saves {} less consumption, but the commitment is {} larger (its \
                          forecast is less uncertain, so its low percentile is higher): {} in all.\n",
                         usd(c.consumption_saving_usd),
                         usd(-c.commitment_saving_usd),
@@ -554,13 +548,10 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             let labelled = recorded
                 .warnings
                 .iter()
-                .map(|w| ("recorded", w))
-                .chain(
-                    optimized
-                        .iter()
-                        .flat_map(|o| o.warnings.iter().map(|w| ("scenario", w))),
-                )
-                .chain(c.warnings.iter().map(|w| ("commitment", w)));
+                .map(|w| ("recorded".to_owned(), w))
+                .chain(optimized.iter().flat_map(|(n, f, c)| {
+                    f.warnings.iter().chain(c.warnings.iter()).map(move |w| (n.clone(), w))
+                }));
             for (what, w) in labelled {
                 if seen.insert(w.clone()) {
                     s += &format!("warning ({what}): {w}\n");
