@@ -249,3 +249,66 @@ fn otel_spans_and_claude_code_events_import_and_replay() {
     );
     assert_eq!(replay_json(out.to_str().unwrap())["corpus"]["priced"], 7);
 }
+
+#[test]
+fn claude_code_prompts_rebuilt_from_transcripts_replay_as_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = dir.path().join("salt");
+    std::fs::write(&salt, b"a salt for the test").unwrap();
+    let out = dir.path().join("cc.jsonl");
+    let stderr = import(&[
+        "import",
+        "claude-code",
+        "crates/tokensim-import/tests/data/claude-code/projects",
+        "--salt-file",
+        salt.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stderr.contains("prompt segments: 199 records"), "{stderr}");
+    let c = out.to_str().unwrap();
+    // The simulator against the log (docs/fidelity.md): these figures may only go up.
+    let f: serde_json::Value =
+        serde_json::from_str(&ok(&["fidelity", "--corpus", c, "--format", "json"])).unwrap();
+    let t = &f["totals"];
+    assert_eq!(
+        (t["compared"].as_u64(), t["exact"].as_u64()),
+        (Some(199), Some(195))
+    );
+    assert!(t["tokens_misassigned"].as_u64().unwrap() <= 50_316, "{t}");
+    // auto places its history breakpoint before the uncached suffix that ends every turn, so it
+    // reads what Claude Code reads: within 10% of the recorded cost, not twice it.
+    let r: serde_json::Value = serde_json::from_str(&ok(&[
+        "replay",
+        "--corpus",
+        c,
+        "--scenario",
+        "scenarios/cache-auto.toml",
+        "--format",
+        "json",
+        "--no-attribution",
+    ]))
+    .unwrap();
+    let recorded = pico(&r["totals"]["recorded"]["total"]);
+    let auto = pico(&r["scenarios"][0]["totals"]["cost"]["total"]);
+    assert!(
+        auto * 10 <= recorded * 11,
+        "auto {auto} against recorded {recorded}"
+    );
+    // Without a salt, usage only.
+    let plain = dir.path().join("plain.jsonl");
+    let stderr = import(&[
+        "import",
+        "claude-code",
+        "crates/tokensim-import/tests/data/claude-code/projects",
+        "-o",
+        plain.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("no --salt-file: writing usage only"),
+        "{stderr}"
+    );
+    assert!(!std::fs::read_to_string(&plain)
+        .unwrap()
+        .contains("segments"));
+}

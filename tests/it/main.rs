@@ -4,6 +4,7 @@
 mod attribution;
 mod batch;
 mod diff;
+mod fidelity;
 mod finops;
 mod formats;
 mod gen;

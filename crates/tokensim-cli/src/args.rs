@@ -103,6 +103,15 @@ pub enum Command {
     /// line is invalid.
     #[command(after_help = "Example:\n  tokensim validate --corpus calls.jsonl.zst --format json")]
     Validate(ValidateArgs),
+    /// Measure the prompt-cache simulator against the recorded usage: re-simulate every call
+    /// that has prompt segments with its recorded breakpoints (the `replay` cache policy) and
+    /// compare the simulated split (uncached, 5m write, 1h write, read) with the recorded one,
+    /// per session and in total, with the cost of the disagreement and the calls that disagree
+    /// most, each with the reason the simulator sees (docs/fidelity.md).
+    #[command(
+        after_help = "Example:\n  tokensim fidelity --corpus claude-code.jsonl.zst --top 20 --format md"
+    )]
+    Fidelity(FidelityArgs),
 }
 
 /// `tokensim import FORMAT`.
@@ -351,6 +360,14 @@ pub struct ClaudeCodeArgs {
     /// Output corpus; zstd-compressed when it ends in `.zst`; `-` is stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,
+    /// A file of secret bytes (any length but zero) that keys the fingerprints of the prompt
+    /// segments rebuilt from the transcripts (`head -c 32 /dev/urandom > salt`). Without it the
+    /// records carry usage only.
+    #[arg(long, value_name = "FILE")]
+    pub salt_file: Option<PathBuf>,
+    /// Write usage only, no prompt segments, even with --salt-file.
+    #[arg(long)]
+    pub no_segments: bool,
 }
 
 /// Output formats of reports.
@@ -662,6 +679,33 @@ pub struct ValidateArgs {
     /// Output format (`table` is plain text).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub price: PriceFlags,
+}
+
+/// `tokensim fidelity`.
+#[derive(Debug, clap::Args)]
+pub struct FidelityArgs {
+    /// Corpus files (JSONL, plain or zstd).
+    #[arg(long, short = 'c', required = true, num_args = 1.., value_name = "FILE")]
+    pub corpus: Vec<PathBuf>,
+    /// How many disagreeing calls to list, most misplaced tokens first (tables also list at
+    /// most this many sessions, at least 20; the JSON lists every session).
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When what a call without `latency_ms` writes becomes readable, after its start
+    /// (the `replay` policy's `readable_delay_ms`; scenarios/cache-replay.toml uses 0).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub readable_delay_ms: u64,
+    /// Worker threads (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
     #[command(flatten)]
     pub price: PriceFlags,
 }

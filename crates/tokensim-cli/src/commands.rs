@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Frontier(a) => cmd_frontier(a),
         Command::Diff(a) => cmd_diff(a),
         Command::Validate(a) => cmd_validate(a),
+        Command::Fidelity(a) => cmd_fidelity(a),
     }
 }
 
@@ -561,11 +562,28 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
 }
 
 fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
+    use tokensim_import::anthropic::key_from_salt;
     use tokensim_import::claude_code::{
-        find_session_files, project_of, ClaudeCodeImporter, SessionFile,
+        find_session_files, project_of, ClaudeCodeImporter, ClaudeCodeOptions, SessionFile,
     };
+    let mut opts = ClaudeCodeOptions {
+        key: None,
+        segments: !a.no_segments,
+    };
+    if let Some(salt_file) = &a.salt_file {
+        let salt = std::fs::read(salt_file)
+            .with_context(|| format!("--salt-file: cannot read {}", salt_file.display()))?;
+        opts.key = Some(
+            key_from_salt(&salt).with_context(|| format!("--salt-file {}", salt_file.display()))?,
+        );
+    } else if !a.no_segments {
+        eprintln!(
+            "no --salt-file: writing usage only; pass --salt-file FILE (secret bytes, e.g. \
+             `head -c 32 /dev/urandom > salt`) to also write prompt segments for cache replays"
+        );
+    }
     let paths = find_session_files(&a.inputs)?;
-    let mut importer = ClaudeCodeImporter::new();
+    let mut importer = ClaudeCodeImporter::with_options(&opts);
     for path in &paths {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let name = path.display().to_string();
@@ -610,6 +628,19 @@ fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
         eprintln!(
             "{} records had neither a message id nor a request id and could not be deduplicated",
             s.written_without_ids
+        );
+    }
+    if opts.segments_on() {
+        let by_rule: String = s
+            .adjusted_by_rule()
+            .iter()
+            .map(|(r, n)| format!("; {r}: {n}"))
+            .collect();
+        eprintln!(
+            "prompt segments: {} records, {} segments; {} adjusted{by_rule}",
+            s.records_with_segments,
+            s.segments_written,
+            s.adjusted.len(),
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -860,6 +891,35 @@ fn cmd_prefixes(a: PrefixesArgs) -> Result<ExitCode> {
     let mut out = output(None)?;
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_fidelity(a: crate::args::FidelityArgs) -> Result<ExitCode> {
+    if a.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    let catalog = load_catalog(&a.price)?;
+    let cfg = tokensim_engine::FidelityConfig {
+        corpus: a.corpus.clone(),
+        threads: a.threads,
+        top: a.top,
+        readable_delay_ms: a.readable_delay_ms,
+    };
+    let report = tokensim_engine::fidelity(&cfg, &catalog)?;
+    let sessions = a.top.max(20);
+    let text = match a.format {
+        Format::Table => tokensim_report::render_fidelity(&report, Markup::Terminal, sessions),
+        Format::Md => tokensim_report::render_fidelity(&report, Markup::Markdown, sessions),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&report)?;
+            s.push('\n');
+            s
+        }
+    };
+    let mut out = output(a.output.as_deref())?;
+    out.write_all(text.as_bytes())
+        .context("cannot write the fidelity report")?;
+    out.flush().context("cannot write the fidelity report")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -129,7 +129,7 @@ fn dollars(cents: i128) -> String {
     let whole = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -492,7 +492,10 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 Markup::Markdown => format!("## {t}\n\n"),
                 _ => format!("{t}\n\n"),
             };
-            s += &head(&format!("Forecast of the recorded cost ({})", recorded.method));
+            s += &head(&format!(
+                "Forecast of the recorded cost ({})",
+                recorded.method
+            ));
             s += &forecast_table(&recorded, m);
             for (name, f, _) in &optimized {
                 s += "\n";
@@ -550,7 +553,10 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
                 .iter()
                 .map(|w| ("recorded".to_owned(), w))
                 .chain(optimized.iter().flat_map(|(n, f, c)| {
-                    f.warnings.iter().chain(c.warnings.iter()).map(move |w| (n.clone(), w))
+                    f.warnings
+                        .iter()
+                        .chain(c.warnings.iter())
+                        .map(move |w| (n.clone(), w))
                 }));
             for (what, w) in labelled {
                 if seen.insert(w.clone()) {

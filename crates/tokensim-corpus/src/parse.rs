@@ -549,6 +549,12 @@ fn attribution(s: Option<Str<'_>>) -> Option<String> {
     s.filter(|s| !s.0.is_empty()).map(|s| s.0.into_owned())
 }
 
+/// The cache scope's workspace: absent, empty and `"default"` are all the default workspace
+/// (DESIGN 5a), kept as `None` so that they share one scope.
+fn workspace(s: Option<Str<'_>>) -> Option<String> {
+    attribution(s).filter(|w| w != "default")
+}
+
 impl RawRecord<'_> {
     fn validate(self, pos: Position) -> Result<Record, LineError> {
         if self.schema.is_some() {
@@ -708,7 +714,7 @@ impl RawRecord<'_> {
             model: self.model.0.into_owned(),
             usage,
             thinking_tokens,
-            workspace: attribution(self.workspace),
+            workspace: workspace(self.workspace),
             team: attribution(self.team),
             app: attribution(self.app),
             feature: attribution(self.feature),

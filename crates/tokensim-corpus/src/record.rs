@@ -148,7 +148,8 @@ pub struct Record {
     /// The API bills them as output and they are already counted in `usage.output_tokens`, so
     /// they are never more than it. `None` when the log does not say.
     pub thinking_tokens: Option<u64>,
-    /// `workspace`: the cache isolation scope.
+    /// `workspace`: the cache isolation scope. `None` is the default workspace: the field
+    /// absent, `null`, empty or `"default"`, which all share one scope.
     pub workspace: Option<String>,
     /// `team`.
     pub team: Option<String>,

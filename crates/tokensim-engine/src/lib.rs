@@ -7,6 +7,7 @@
 mod attribution;
 mod batch;
 mod diff;
+mod fidelity;
 mod frontier;
 mod prefixes;
 mod replay;
@@ -18,6 +19,7 @@ mod validate;
 pub use attribution::{attribute, expand, shapley, waterfall, Expanded};
 pub use batch::{detect, BatchStats, Detection};
 pub use diff::{diff, prefix_changes, Side};
+pub use fidelity::{fidelity, FidelityConfig, NO_SESSION};
 pub use frontier::{frontier, frontier_scenarios};
 pub use prefixes::analyze_prefixes;
 pub use replay::{

@@ -15,14 +15,15 @@ use tokensim_corpus::{
 use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
-use tokensim_strategy::cache::{Lookup, ScopeCache};
+use tokensim_strategy::cache::{Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
     plan, AutoPlan, Counterfactual, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
 use crate::batch::BatchStats;
 use crate::risk::{workload_hash, EvalCount, EvalsByHash, Risk, RouteCount};
-use tokensim_strategy::scenario::{CachePolicy, Scenario};
+use tokensim_report::ReplayFidelity;
+use tokensim_strategy::scenario::{CacheLever, CachePolicy, Scenario};
 
 use crate::tally::{Key, ScenarioTally, Tally, Workload, MAX_SIZE_CLASSES};
 
@@ -183,6 +184,88 @@ pub struct ReplayOutcome {
     pub batch: BTreeMap<u32, BatchStats>,
     /// Calls each scenario's context trim shortened.
     pub trims: BTreeMap<TrimKey, u64>,
+    /// The corpus's replay fidelity (docs/fidelity.md), when a scenario's cache policy
+    /// re-simulates: from a scenario that is the fidelity probe itself, else from the probe run
+    /// alongside the scenarios.
+    pub fidelity: Option<ReplayFidelity>,
+}
+
+/// The scenario index of the fidelity probe's cache jobs when it runs hidden beside the
+/// scenarios: its calls are compared with the log, never priced or tallied.
+const PROBE: u32 = u32::MAX;
+
+/// The cache settings of the fidelity probe: the `replay` policy as `scenarios/cache-replay.toml`
+/// sets it (every batch call may hit, entries of calls without `latency_ms` readable at once).
+pub(crate) const PROBE_CACHE: CacheLever = CacheLever {
+    fixed_ttl: None,
+    policy: CachePolicy::Replay,
+    readable_delay_ms: 0,
+    batch_hit_ppm: 1_000_000,
+    seed: 0,
+};
+
+/// The fidelity probe with `readable_delay_ms` for calls without `latency_ms`: a scenario
+/// with only the `replay` cache policy, so every call with segments is re-simulated with its
+/// recorded breakpoints on its recorded model.
+pub(crate) fn probe_scenario(readable_delay_ms: u64) -> Scenario {
+    Scenario {
+        name: "fidelity".into(),
+        description: "the replay cache policy against the recorded usage".into(),
+        file: String::new(),
+        route: None,
+        caps: None,
+        batch: None,
+        cache: Some(CacheLever {
+            readable_delay_ms,
+            ..PROBE_CACHE
+        }),
+    }
+}
+
+/// Whether a scenario simulates exactly what the probe does, so that its comparison with the
+/// log is the corpus's fidelity (the seed does not matter when every batch call may hit).
+fn is_probe(s: &Scenario) -> bool {
+    s.route.is_none()
+        && s.caps.is_none()
+        && s.batch.is_none()
+        && s.cache.as_ref().is_some_and(|c| {
+            c.policy == CachePolicy::Replay
+                && c.readable_delay_ms == PROBE_CACHE.readable_delay_ms
+                && c.batch_hit_ppm >= PROBE_CACHE.batch_hit_ppm
+        })
+}
+
+/// Where a pass takes the corpus's replay fidelity from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    /// No scenario re-simulates: no figure.
+    None,
+    /// This scenario is the probe: its own comparison.
+    Scenario(u32),
+    /// The probe runs beside the scenarios, its jobs under [`PROBE`].
+    Hidden,
+}
+
+/// Compares a simulated split with the recorded usage: whether they are equal, and
+/// `sum |simulated - recorded|` over the four input components (both add up to the same total,
+/// so every misplaced token counts twice in it).
+pub(crate) fn compare_split(split: &Split, recorded: &Tokens) -> (bool, u64) {
+    let pairs = [
+        (split.uncached, recorded.input),
+        (split.write_5m, recorded.cache_write_5m),
+        (split.write_1h, recorded.cache_write_1h),
+        (split.read, recorded.cache_read),
+    ];
+    let diff: u64 = pairs.iter().map(|(a, b)| a.abs_diff(*b)).sum();
+    (diff == 0, diff)
+}
+
+fn add_fidelity(to: &mut ReplayFidelity, o: &ReplayFidelity) {
+    to.compared += o.compared;
+    to.agreed += o.agreed;
+    to.tokens_compared += o.tokens_compared;
+    to.tokens_misassigned += o.tokens_misassigned;
+    to.not_compared += o.not_compared;
 }
 
 /// (scenario, workload, served model, task).
@@ -222,6 +305,8 @@ struct ChunkResult {
     routes: HashMap<RouteKey, RouteCount>,
     batch: HashMap<u32, BatchStats>,
     trims: HashMap<TrimKey, u64>,
+    /// Priced calls the hidden fidelity probe could not re-simulate (no segments).
+    probe_not_compared: u64,
     bad: Vec<(u64, LineError, String)>,
     header: bool,
     records: u64,
@@ -310,7 +395,7 @@ fn run(
             &mut quiet,
             reference_flag,
             &mut sorted_mode,
-            Mode::Replay(&Choices::new()),
+            Mode::Replay(&Choices::new(), Probe::None),
             &risk,
         )?;
         for ((w, from, to, task), c) in &out.evals {
@@ -349,13 +434,28 @@ fn run(
         .collect();
     }
     label("replay", sink);
+    // The corpus's replay fidelity goes with every scenario that re-simulates; a scenario that
+    // is the probe gives it for free, otherwise the probe runs beside the scenarios.
+    let simulating = cfg.scenarios.iter().any(|s| {
+        s.cache.as_ref().is_some_and(|c| {
+            matches!(
+                c.policy,
+                CachePolicy::Replay | CachePolicy::Auto | CachePolicy::Optimal
+            )
+        })
+    });
+    let probe = match cfg.scenarios.iter().position(is_probe) {
+        _ if !simulating => Probe::None,
+        Some(i) => Probe::Scenario(i as u32),
+        None => Probe::Hidden,
+    };
     Ok(pass_in_order(
         cfg,
         catalog,
         sink,
         reference_flag,
         &mut sorted_mode,
-        Mode::Replay(&choices),
+        Mode::Replay(&choices, probe),
         &risk,
     )?
     .0)
@@ -389,8 +489,9 @@ fn pass_in_order(
 enum Mode<'a> {
     /// The `optimal` policy's survey: every static choice per unit is simulated and costed.
     Survey,
-    /// The replay, with the survey's choices (empty when no scenario is `optimal`).
-    Replay(&'a Choices),
+    /// The replay, with the survey's choices (empty when no scenario is `optimal`) and where
+    /// the corpus's replay fidelity comes from.
+    Replay(&'a Choices, Probe),
 }
 
 /// The `auto` policy's reuse statistics in one scope: per prefix family (for the stable-prefix
@@ -406,6 +507,10 @@ struct AutoStats {
 impl AutoStats {
     /// Sets the TTLs of an `auto` call's breakpoints from the statistics so far, then counts it.
     fn choose(&mut self, plan: &AutoPlan, ts: i64, blocks: &mut [tokensim_strategy::cache::Block]) {
+        if let Some(ttl) = plan.fixed {
+            plan.apply((Some(ttl), Some(ttl)), blocks);
+            return;
+        }
         let fam = self
             .families
             .entry(plan.family)
@@ -441,6 +546,45 @@ impl AutoStats {
     }
 }
 
+/// The last block of each live conversation's previous call, for the `auto` policy's
+/// end-of-history breakpoint: a last block that ends two turns of a conversation identically is a
+/// fixed suffix after the history, not history (the uncached framing after Claude Code's last
+/// breakpoint, as the claude-code importer writes it), so the breakpoint goes on the block before
+/// it. Otherwise every turn would write an entry that ends in the suffix, which the next turn,
+/// whose new messages come before its own suffix, can never read.
+#[derive(Default)]
+struct Suffixes {
+    last: HashMap<u64, (i64, u64)>,
+}
+
+impl Suffixes {
+    /// The plan with its end breakpoint moved before a repeated suffix; counts the call.
+    fn adjust(
+        &mut self,
+        plan: AutoPlan,
+        ts: i64,
+        blocks: &[tokensim_strategy::cache::Block],
+    ) -> AutoPlan {
+        let Some(end) = plan.end else { return plan };
+        let hash = blocks[end].hash;
+        let previous = self.last.insert(plan.conversation, (ts, hash));
+        if previous.is_none_or(|(_, h)| h != hash) || end == 0 {
+            return plan;
+        }
+        let before = end - 1;
+        AutoPlan {
+            end: (Some(before) != plan.stable).then_some(before),
+            ..plan
+        }
+    }
+
+    /// Forgets conversations idle for an hour, as the statistics do.
+    fn forget(&mut self, now: i64) {
+        let horizon = now - Ttl::OneHour.duration_ns();
+        self.last.retain(|_, (last, _)| *last > horizon);
+    }
+}
+
 /// The `optimal` policy's candidates per unit: the static choices of [`OPTIMAL_CHOICES`], then
 /// `auto`'s own adaptive choice (so that `optimal` never costs more than `auto` on a unit).
 const CANDIDATES: usize = OPTIMAL_CHOICES.len() + 1;
@@ -450,6 +594,7 @@ const CANDIDATES: usize = OPTIMAL_CHOICES.len() + 1;
 struct ScopeState {
     cache: ScopeCache,
     auto: AutoStats,
+    suffixes: Suffixes,
     /// Survey pass: one cache per candidate, the adaptive candidate's statistics, and each
     /// unit's cost under every candidate. Units never share an entry, so a unit's cost under a
     /// candidate does not depend on the other units' choices.
@@ -463,6 +608,8 @@ struct ScopeState {
 struct Drained {
     rows: HashMap<(u32, Key), ScenarioTally>,
     costs: Vec<(u32, u32, PicoUsd)>,
+    /// The hidden fidelity probe's comparisons.
+    fidelity: ReplayFidelity,
 }
 
 /// The state of the cache stage across batches.
@@ -561,13 +708,14 @@ impl CacheStage {
                         may_hit: job.cf.may_hit,
                     };
                     if let Some(plan) = job.cf.auto {
+                        let plan = state.suffixes.adjust(plan, job.ts.0, &blocks);
                         match (plan.hindsight, mode) {
                             (false, _) => state.auto.choose(&plan, job.ts.0, &mut blocks),
                             // The survey's own tallies are thrown away: no breakpoints.
                             (true, Mode::Survey) => {
                                 state.survey(&plan, job, &blocks, &lookup, catalog)
                             }
-                            (true, Mode::Replay(choices)) => {
+                            (true, Mode::Replay(choices, _)) => {
                                 let i = choices
                                     .get(&(scope.clone(), plan.unit))
                                     .expect("the survey saw every unit the replay sees");
@@ -579,6 +727,15 @@ impl CacheStage {
                         }
                     }
                     let split = state.cache.request(&blocks, &lookup);
+                    if job.scenario == PROBE {
+                        let (agreed, diff) = compare_split(&split, &job.cf.tokens);
+                        let f = &mut out.fidelity;
+                        f.compared += 1;
+                        f.agreed += u64::from(agreed);
+                        f.tokens_compared += split.total();
+                        f.tokens_misassigned += diff / 2;
+                        continue;
+                    }
                     // With the recorded breakpoints on the recorded model, the simulation can be
                     // checked against the log: the replay policy's fidelity.
                     let comparable = job.cf.auto.is_none() && !job.cf.decisions.routed;
@@ -591,18 +748,12 @@ impl CacheStage {
                     let (mut tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
                         .expect("a counterfactual that priced before simulation prices after");
                     if comparable {
-                        let pairs = [
-                            (split.uncached, recorded.input),
-                            (split.write_5m, recorded.cache_write_5m),
-                            (split.write_1h, recorded.cache_write_1h),
-                            (split.read, recorded.cache_read),
-                        ];
                         // Both splits add up to the same total, so every misplaced token is
                         // counted twice in the sum of differences.
-                        let diff: u64 = pairs.iter().map(|(a, b)| a.abs_diff(*b)).sum();
+                        let (agreed, diff) = compare_split(&split, &recorded);
                         let d = &mut tally.decisions;
                         d.replay_compared += 1;
-                        d.replay_agreed += u64::from(diff == 0);
+                        d.replay_agreed += u64::from(agreed);
                         d.replay_tokens_compared += split.total();
                         d.replay_tokens_misassigned += diff / 2;
                     }
@@ -622,6 +773,7 @@ impl CacheStage {
                     }
                     state.auto.forget(last.ts.0);
                     state.survey_auto.forget(last.ts.0);
+                    state.suffixes.forget(last.ts.0);
                 }
                 out
             })
@@ -637,7 +789,7 @@ impl CacheStage {
 }
 
 /// Prices a counterfactual call: its tally (one request) and its cost.
-fn price_counterfactual(
+pub(crate) fn price_counterfactual(
     cf: &Counterfactual,
     day: tokensim_corpus::Day,
     catalog: &Catalog,
@@ -719,6 +871,12 @@ fn pass(
     mode: Mode,
     risk: &dyn RiskModel,
 ) -> Result<Option<(ReplayOutcome, Choices)>, ReplayError> {
+    let probe = match mode {
+        Mode::Replay(_, probe) => probe,
+        Mode::Survey => Probe::None,
+    };
+    let probe_scenario = (probe == Probe::Hidden).then(|| probe_scenario(0));
+    let mut fidelity = ReplayFidelity::default();
     let thresholds = catalog.band_thresholds();
     assert!(
         thresholds.len() < MAX_SIZE_CLASSES,
@@ -795,6 +953,7 @@ fn pass(
                     &cfg.scenarios,
                     risk,
                     cfg.owner_tag.as_deref(),
+                    probe_scenario.as_ref(),
                 )
             })
             .collect();
@@ -806,6 +965,7 @@ fn pass(
             fs.priced += res.priced;
             stats.blank_lines += res.blank;
             stats.aggregated += res.aggregated;
+            fidelity.not_compared += res.probe_not_compared;
             for (line, err, raw) in res.bad {
                 if !cfg.quarantine {
                     return Err(CorpusError::Line {
@@ -886,7 +1046,9 @@ fn pass(
                     let _ = reader_thread.join();
                     return Ok(None);
                 }
-                Some(done) => merge_drained(done, &mut scenario_rows, &mut histograms),
+                Some(done) => {
+                    merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity)
+                }
             }
         }
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
@@ -894,7 +1056,7 @@ fn pass(
     let done = cache
         .drain(catalog, false, mode)
         .expect("a final drain does not check order");
-    merge_drained(done, &mut scenario_rows, &mut histograms);
+    merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity);
     drop(rx);
     let digests = reader_thread
         .join()
@@ -952,7 +1114,26 @@ fn pass(
         .iter()
         .flat_map(|(scope, state)| state.choices().map(|(u, c)| ((scope.clone(), u), c)))
         .collect();
+    let fidelity = match probe {
+        Probe::None => None,
+        Probe::Hidden => Some(fidelity),
+        Probe::Scenario(s) => Some(
+            scenario_rows
+                .range((s, Key::MIN)..)
+                .take_while(|((i, _), _)| *i == s)
+                .fold(ReplayFidelity::default(), |mut f, (_, t)| {
+                    let d = &t.decisions;
+                    f.compared += d.replay_compared;
+                    f.agreed += d.replay_agreed;
+                    f.tokens_compared += d.replay_tokens_compared;
+                    f.tokens_misassigned += d.replay_tokens_misassigned;
+                    f.not_compared += d.no_prefix_data;
+                    f
+                }),
+        ),
+    };
     let outcome = ReplayOutcome {
+        fidelity,
         stats,
         rows,
         reference,
@@ -975,8 +1156,10 @@ fn merge_drained(
     done: Vec<Drained>,
     scenario_rows: &mut BTreeMap<(u32, Key), ScenarioTally>,
     histograms: &mut Histograms,
+    fidelity: &mut ReplayFidelity,
 ) {
     for d in done {
+        add_fidelity(fidelity, &d.fidelity);
         for (k, t) in d.rows {
             *scenario_rows.entry(k).or_default() += &t;
         }
@@ -1022,6 +1205,7 @@ fn process_chunk(
     scenarios: &[Scenario],
     risk: &dyn RiskModel,
     owner_tag: Option<&str>,
+    probe: Option<&Scenario>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
@@ -1176,6 +1360,24 @@ fn process_chunk(
                     model,
                     day,
                 };
+                if let Some(p) = probe {
+                    // The fidelity probe: re-simulated beside the scenarios, compared with the
+                    // log, never priced.
+                    let cf = plan(p, &line, model, catalog, risk);
+                    if cf.simulate.is_some() {
+                        res.jobs.push(Job {
+                            scenario: PROBE,
+                            ts: line.ts,
+                            pos,
+                            workspace: line.workspace.clone(),
+                            key,
+                            min_cacheable_tokens: catalog.model(model).min_cacheable_tokens,
+                            cf,
+                        });
+                    } else {
+                        res.probe_not_compared += 1;
+                    }
+                }
                 *res.rows.entry(key).or_default() += &tally;
             }
             Err(e) => {
@@ -1229,7 +1431,7 @@ fn size_class(total: u64, thresholds: &[u64]) -> usize {
     thresholds.partition_point(|&t| t < total)
 }
 
-fn price_record(
+pub(crate) fn price_record(
     r: &Record,
     model: ModelId,
     catalog: &Catalog,

@@ -347,6 +347,18 @@ fn scenario_report(
         quality: quality_rows(out, catalog, index, scenario),
         attribution: None,
         by_workload_model,
+        // The figure is the corpus's, the same for every scenario that re-simulates.
+        fidelity: scenario
+            .cache
+            .as_ref()
+            .is_some_and(|c| {
+                matches!(
+                    c.policy,
+                    CachePolicy::Replay | CachePolicy::Auto | CachePolicy::Optimal
+                )
+            })
+            .then_some(out.fidelity)
+            .flatten(),
     }
 }
 

@@ -1035,7 +1035,7 @@ fn request_blocks(
 
 /// `{"type": "text", "text": s}`: the block a string `system` or `content` stands for, so that
 /// both spellings fingerprint alike.
-fn text_block(text: &str) -> Map<String, Value> {
+pub(crate) fn text_block(text: &str) -> Map<String, Value> {
     let mut block = Map::new();
     block.insert("type".to_owned(), Value::String("text".to_owned()));
     block.insert("text".to_owned(), Value::String(text.to_owned()));
@@ -1072,7 +1072,7 @@ fn ttl_of(cc: &Value, field: &str) -> Result<Option<&'static str>, Skipped> {
 /// The canonical JSON of a block without its top-level `cache_control`: object keys sorted by
 /// their bytes at every depth, no whitespace, strings escaped as serde_json escapes them, numbers
 /// as serde_json writes them.
-fn canonical_block(block: &Map<String, Value>) -> String {
+pub(crate) fn canonical_block(block: &Map<String, Value>) -> String {
     let mut out = String::new();
     write_object(block, true, &mut out);
     out
@@ -1100,7 +1100,7 @@ fn write_object(map: &Map<String, Value>, drop_cache_control: bool, out: &mut St
     out.push('}');
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+pub(crate) fn write_canonical(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => write_object(map, false, out),
         Value::Array(items) => {
@@ -1120,7 +1120,7 @@ fn write_canonical(value: &Value, out: &mut String) {
 /// The keyed fingerprint of a block: BLAKE3 keyed by `key` over the segment role, a newline and
 /// the block's canonical JSON, hex, cut to [`HASH_HEX_CHARS`]. The role is in it so that the same
 /// text said by the user and by the assistant are different blocks.
-fn fingerprint(key: &[u8; 32], role: &str, canonical_json: &str) -> String {
+pub(crate) fn fingerprint(key: &[u8; 32], role: &str, canonical_json: &str) -> String {
     let mut hasher = blake3::Hasher::new_keyed(key);
     hasher.update(role.as_bytes());
     hasher.update(b"\n");
@@ -1271,7 +1271,7 @@ fn read_end(prefix: &[u64], prefix_tokens: u128, read: u128) -> usize {
 /// Appends `tokens` apportioned over `weights` to `out`: each gets `⌊tokens × w / W⌋`, and the
 /// tokens left go one each to the largest remainders (ties: the earlier). All-zero weights count
 /// as equal weights. `tokens` fits in u64: it is part of a u64 usage total.
-fn largest_remainder(weights: &[u64], tokens: u128, out: &mut Vec<u64>) {
+pub(crate) fn largest_remainder(weights: &[u64], tokens: u128, out: &mut Vec<u64>) {
     if weights.is_empty() {
         return;
     }

@@ -24,10 +24,16 @@ use serde_json::{Map, Value};
 use tokensim_corpus::{Timestamp, SCHEMA_V1};
 
 use crate::json::{count_of, missing, not_a_count, object_line, shown, FieldError};
-use crate::ImportError;
+use crate::out::Prompt;
+use crate::{ImportError, LineNote};
 
+mod segments;
 #[cfg(test)]
 mod tests;
+
+pub use segments::{
+    BYTES_PER_TOKEN_ESTIMATE, RULE_CHAIN_RESTART, RULE_PARENT_MISSING, RULE_SYSTEM_SIZE_ESTIMATED,
+};
 
 /// The `team` of every record: the workload is (`claude-code`, project, main or sidechain).
 pub const TEAM: &str = "claude-code";
@@ -38,6 +44,49 @@ pub const SYNTHETIC_MODEL: &str = "<synthetic>";
 
 /// The kind a line without `message.usage` is counted under when it has no string `type`.
 pub const KIND_UNTYPED: &str = "(no type)";
+
+/// How to import: with a fingerprint key, each record also gets `prompt.segments` rebuilt from
+/// the transcript (docs/importers.md, "claude-code", "Prompt segments").
+#[derive(Clone, Default)]
+pub struct ClaudeCodeOptions {
+    /// The fingerprint key: `anthropic::key_from_salt(salt file bytes)`. `None`: no segments.
+    pub key: Option<[u8; 32]>,
+    /// Whether to write segments when there is a key (`--no-segments` sets it to false).
+    pub segments: bool,
+}
+
+impl ClaudeCodeOptions {
+    /// Segments keyed by `key`.
+    pub fn with_key(key: [u8; 32]) -> Self {
+        ClaudeCodeOptions {
+            key: Some(key),
+            segments: true,
+        }
+    }
+
+    /// Whether records get segments: a key and the switch on.
+    pub fn segments_on(&self) -> bool {
+        self.key.is_some() && self.segments
+    }
+}
+
+impl fmt::Debug for ClaudeCodeOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaudeCodeOptions")
+            .field("key", &self.key.map(|_| "<redacted>"))
+            .field("segments", &self.segments)
+            .finish()
+    }
+}
+
+/// A record that needed a documented adjustment of its prompt segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallNote {
+    /// Index into [`ClaudeCodeSummary::files`] of the record's kept line.
+    pub file: usize,
+    /// The kept line, its rule and detail.
+    pub note: LineNote,
+}
 
 /// One session file, as the caller opened it.
 #[derive(Debug, Clone, Copy)]
@@ -91,12 +140,27 @@ pub struct ClaudeCodeSummary {
     pub tokens_cache_read: u64,
     /// Total `usage.server_tool_use.web_search_requests` over the written records.
     pub web_search_requests: u64,
+    /// Records written with `prompt.segments` (all of them when segments are on, else 0).
+    pub records_with_segments: u64,
+    /// Segments written, over all records.
+    pub segments_written: u64,
+    /// Records whose segments needed a documented adjustment (one record can have several).
+    pub adjusted: Vec<CallNote>,
 }
 
 impl ClaudeCodeSummary {
     /// Lines without usage, all kinds together.
     pub fn not_api_calls_total(&self) -> u64 {
         self.not_api_calls.values().sum()
+    }
+
+    /// How many adjustment notes each rule has.
+    pub fn adjusted_by_rule(&self) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        for n in &self.adjusted {
+            *out.entry(n.note.rule).or_insert(0) += 1;
+        }
+        out
     }
 }
 
@@ -130,6 +194,8 @@ pub struct ClaudeCodeImporter {
     calls: Vec<Call>,
     /// Repeated strings (models, projects, sessions, versions) stored once.
     strings: Interner,
+    /// The transcript's structure and fingerprints, when segments are on.
+    prompts: Option<segments::Prompts>,
 }
 
 /// One API call: its earliest timestamp and everything else from its last line.
@@ -141,6 +207,8 @@ struct Call {
     /// The kept line's 1-based number in that file.
     line: u64,
     kept: Kept,
+    /// The transcript node of the call's first line, when segments are on.
+    node: Option<u32>,
 }
 
 /// What a record takes from its kept line. Strings that repeat are interned.
@@ -172,9 +240,20 @@ struct CallUsage {
 }
 
 impl ClaudeCodeImporter {
-    /// An importer that has read nothing yet.
+    /// An importer that has read nothing yet, writing no segments.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An importer that has read nothing yet, writing segments when `opts` says so.
+    pub fn with_options(opts: &ClaudeCodeOptions) -> Self {
+        ClaudeCodeImporter {
+            prompts: match opts.key {
+                Some(key) if opts.segments => Some(segments::Prompts::new(key)),
+                _ => None,
+            },
+            ..Self::default()
+        }
     }
 
     /// Reads one session file, line by line. A malformed line stops the import with an error
@@ -227,6 +306,12 @@ impl ClaudeCodeImporter {
             }
             let text = text.trim_end_matches(['\n', '\r']);
             let parsed = parse_line(text, &mut self.strings).map_err(|e| line_error(line, e))?;
+            let node = match &mut self.prompts {
+                Some(p) => p
+                    .add_line(text, file_index)
+                    .map_err(|e| line_error(line, e))?,
+                None => None,
+            };
             // Counted once classified, so that the counts still reconcile after an error.
             self.summary.lines_read += 1;
             self.summary.files[file_index].lines_read += 1;
@@ -249,6 +334,7 @@ impl ClaudeCodeImporter {
                     file: file_index,
                     line,
                     kept,
+                    node,
                 });
                 continue;
             }
@@ -261,6 +347,7 @@ impl ClaudeCodeImporter {
                         self.summary.duplicates_across_files += 1;
                     }
                     call.ts = call.ts.min(ts);
+                    call.node = call.node.or(node);
                     call.file = file_index;
                     call.line = line;
                     call.kept = kept;
@@ -272,6 +359,7 @@ impl ClaudeCodeImporter {
                         file: file_index,
                         line,
                         kept,
+                        node,
                     });
                 }
             }
@@ -286,8 +374,25 @@ impl ClaudeCodeImporter {
             mut summary,
             calls,
             strings,
+            mut prompts,
             ..
         } = self;
+        let call_prompt = |call: &Call| {
+            let u = &call.kept.usage;
+            segments::CallPrompt {
+                node: call.node,
+                input: u.input_tokens,
+                write: u.cache_creation_input_tokens,
+                read: u.cache_read_input_tokens,
+                split: u.cache_creation,
+                app: call.kept.app.map(|a| strings.resolve(a)),
+                version: call.kept.version.map(|v| strings.resolve(v)),
+                sidechain: call.kept.sidechain,
+            }
+        };
+        let mut planner = prompts
+            .as_mut()
+            .map(|p| p.plan(calls.iter().map(call_prompt)));
         let label = match summary.files.as_slice() {
             [one] => one.name.clone(),
             files => format!("{} session files", files.len()),
@@ -299,7 +404,7 @@ impl ClaudeCodeImporter {
         let mut out = BufWriter::new(out);
         writeln!(out, "{{\"schema\":\"{SCHEMA_V1}\"}}").map_err(write_error)?;
         let mut tags = Vec::with_capacity(3);
-        for call in &calls {
+        for (index, call) in calls.iter().enumerate() {
             let k = &call.kept;
             let u = &k.usage;
             let overflow = || ImportError::Line {
@@ -339,6 +444,26 @@ impl ClaudeCodeImporter {
                 tags.push(Tag("sidechain", ""));
             }
             let model = strings.resolve(k.model);
+            let prompt = planner.as_mut().map(|planner| {
+                let planned = planner.next(index, &call_prompt(call));
+                for (rule, detail) in planned.notes {
+                    summary.adjusted.push(CallNote {
+                        file: call.file,
+                        note: LineNote {
+                            line: call.line,
+                            rule,
+                            detail,
+                        },
+                    });
+                }
+                Prompt {
+                    segments: planned.segments,
+                }
+            });
+            if let Some(p) = &prompt {
+                summary.records_with_segments += 1;
+                summary.segments_written += p.segments.len() as u64;
+            }
             let record = OutRecord {
                 id: k.id.as_deref(),
                 ts: call.ts,
@@ -367,6 +492,7 @@ impl ClaudeCodeImporter {
                     inference_geo: u.inference_geo.map(|g| strings.resolve(g)),
                     thinking_tokens: u.thinking_tokens,
                 },
+                prompt: prompt.as_ref(),
             };
             serde_json::to_writer(&mut out, &record).map_err(|e| write_error(e.into()))?;
             out.write_all(b"\n").map_err(write_error)?;
@@ -943,6 +1069,8 @@ struct OutRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     conversation_id: Option<&'a str>,
     usage: OutUsage<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt: Option<&'a Prompt>,
 }
 
 fn display<S: serde::Serializer>(ts: &Timestamp, s: S) -> Result<S::Ok, S::Error> {

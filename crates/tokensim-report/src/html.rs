@@ -1311,6 +1311,9 @@ impl Page {
         self.out.push_str("<section>\n");
         self.h2(&format!("scenario-{i}"), &format!("Scenario {}", s.name));
         self.p(None, &esc(&s.description));
+        if let Some(f) = &s.fidelity {
+            self.p(Some("note"), &esc(&f.sentence()));
+        }
         self.p(
             Some("meta"),
             &format!(

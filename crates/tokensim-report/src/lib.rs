@@ -3,12 +3,17 @@
 
 mod csv;
 mod diff;
+mod fidelity;
 mod html;
 mod model;
 mod render;
 
 pub use csv::{render_csv, CSV_HEADER};
 pub use diff::{render_diff, DiffReport, DiffRow, DiffSide, PrefixChange, DIFF_SCHEMA};
+pub use fidelity::{
+    render_fidelity, FidelityCall, FidelityReport, FidelityRow, InputSplit, ReasonRow,
+    ReplayFidelity, FIDELITY_SCHEMA,
+};
 pub use html::render_html;
 pub use model::{
     Attribution, BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown,

@@ -420,6 +420,10 @@ pub struct ScenarioReport {
     /// By (workload, served model), in key order: the CSV's rows.
     #[serde(default)]
     pub by_workload_model: Vec<ScenarioRow>,
+    /// For a scenario whose cache policy re-simulates (`replay`, `auto`, `optimal`): how
+    /// closely the simulator reproduces this corpus's recorded usage (docs/fidelity.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<crate::fidelity::ReplayFidelity>,
 }
 
 /// Lever attribution of one scenario: the waterfall in pipeline order and the Shapley shares,

@@ -351,6 +351,14 @@ pub fn render(report: &Report, markup: Markup) -> String {
         scenario_summary(report).render(markup, &mut out);
         for s in &report.scenarios {
             h(&mut out, &format!("Scenario {}: {}", s.name, s.description));
+            if let Some(f) = &s.fidelity {
+                // How far to trust the simulated cache figures, before the figures.
+                let line = format!("{bullet}{}\n", f.sentence());
+                out.push_str(&line);
+                if markup == Markup::Markdown {
+                    out.push('\n');
+                }
+            }
             scenario_table(s).render(markup, &mut out);
             let notes = decision_notes(&s.totals);
             if !notes.is_empty() {
@@ -960,4 +968,3 @@ mod tests {
         assert_eq!(compact(7_890_000_000), "7.89B");
     }
 }
-

@@ -13,7 +13,8 @@
 
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry as Slot;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 #[cfg(test)]
@@ -140,6 +141,167 @@ pub struct Outcome {
     pub writes: usize,
 }
 
+/// Why a replayed request read less than the whole prefix through its last breakpoint: what the
+/// simulator found, before the request, at the entries that would have let it read more.
+///
+/// Computed only by [`ScopeCache::replay_diagnosed`] (the `tokensim fidelity` command); the
+/// replay engine's hot path ([`ScopeCache::replay`]) never builds one. Block indices are indices
+/// into the request's blocks (its prompt segments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortfall {
+    /// The request has no breakpoint: it reads and writes nothing.
+    NoBreakpoint,
+    /// The prefix through the last breakpoint is shorter than the model's minimum cacheable
+    /// length, so nothing is read or written.
+    BelowMinimum {
+        /// Tokens through the last breakpoint.
+        prefix_tokens: u64,
+        /// The model's minimum cacheable length.
+        min_tokens: u64,
+    },
+    /// A batch request that lost its hit draw.
+    LostHitDraw,
+    /// The longest entry beyond the read was alive but not readable yet: a concurrent writer's
+    /// response had not begun.
+    ConcurrentWriter {
+        /// The block whose prefix the entry holds.
+        block: usize,
+        /// How long after this request's start the entry becomes readable, nanoseconds.
+        readable_in_ns: i64,
+    },
+    /// The longest entry beyond the read had expired.
+    Expired {
+        /// The block whose prefix the entry holds.
+        block: usize,
+        /// The TTL the entry had.
+        ttl: Ttl,
+        /// Time from its last use (write or read) to this request's start, nanoseconds; at least
+        /// the TTL.
+        idle_ns: i64,
+    },
+    /// The longest entry beyond the read was alive and readable but more than
+    /// [`LOOKBACK_POSITIONS`] positions before every breakpoint.
+    BeyondLookback {
+        /// The block whose prefix the entry holds.
+        block: usize,
+    },
+    /// No entry beyond the read was ever written, and no earlier request of the scope shares
+    /// this request's blocks through `segment`: the prompt differs from every earlier one from
+    /// that block on (0 for a prompt whose first block is new).
+    PrefixChanged {
+        /// The first block at which this request's chain leaves every chain seen before.
+        segment: usize,
+    },
+    /// Earlier requests had this whole prefix, but none wrote an entry beyond the read (no
+    /// breakpoint there, or one below the minimum).
+    NotWritten,
+}
+
+impl Shortfall {
+    /// A stable kebab-case id for reports; renaming one is a breaking change.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Shortfall::NoBreakpoint => "no-breakpoint",
+            Shortfall::BelowMinimum { .. } => "below-minimum",
+            Shortfall::LostHitDraw => "lost-hit-draw",
+            Shortfall::ConcurrentWriter { .. } => "concurrent-writer",
+            Shortfall::Expired { .. } => "expired",
+            Shortfall::BeyondLookback { .. } => "beyond-lookback",
+            Shortfall::PrefixChanged { .. } => "prefix-changed",
+            Shortfall::NotWritten => "not-written",
+        }
+    }
+}
+
+/// `m:ss.fff` (or `h:mm:ss` from an hour) for a duration in nanoseconds.
+fn duration(ns: i64) -> String {
+    let ms = ns.max(0) / 1_000_000;
+    let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    match (h, f) {
+        (0, 0) => format!("{m}:{s:02}"),
+        (0, _) => format!("{m}:{s:02}.{f:03}"),
+        (_, 0) => format!("{h}:{m:02}:{s:02}"),
+        _ => format!("{h}:{m:02}:{s:02}.{f:03}"),
+    }
+}
+
+impl fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Shortfall::NoBreakpoint => f.write_str("no breakpoint"),
+            Shortfall::BelowMinimum {
+                prefix_tokens,
+                min_tokens,
+            } => write!(
+                f,
+                "below minimum: {prefix_tokens} tokens through the last breakpoint, the model caches from {min_tokens}"
+            ),
+            Shortfall::LostHitDraw => f.write_str("lost the batch hit draw"),
+            Shortfall::ConcurrentWriter {
+                block,
+                readable_in_ns,
+            } => write!(
+                f,
+                "concurrent writer: the entry at segment {block} was written but becomes readable only {} later",
+                duration(readable_in_ns)
+            ),
+            Shortfall::Expired {
+                block,
+                ttl,
+                idle_ns,
+            } => write!(
+                f,
+                "expired TTL: the {} entry at segment {block} was last used {} earlier",
+                match ttl {
+                    Ttl::FiveMinutes => "5m",
+                    Ttl::OneHour => "1h",
+                },
+                duration(idle_ns)
+            ),
+            Shortfall::BeyondLookback { block } => write!(
+                f,
+                "beyond lookback: the live entry at segment {block} is more than {LOOKBACK_POSITIONS} positions before every breakpoint"
+            ),
+            Shortfall::PrefixChanged { segment: 0 } => {
+                f.write_str("prefix changed at segment 0: no earlier call in the scope starts like this one")
+            }
+            Shortfall::PrefixChanged { segment } => write!(
+                f,
+                "prefix changed at segment {segment}: no earlier call in the scope shares segments 0..={segment}"
+            ),
+            Shortfall::NotWritten => f.write_str(
+                "not written: earlier calls had this prefix but wrote no entry beyond what was read",
+            ),
+        }
+    }
+}
+
+/// Every prefix the requests of one scope have had (not only those written at breakpoints), for
+/// [`ScopeCache::replay_diagnosed`] to tell where a new prompt leaves the earlier ones.
+///
+/// It holds one key per distinct prefix ever seen, so it grows with the scope's distinct
+/// prompts; only the diagnosing replay uses it.
+#[derive(Debug, Default)]
+pub struct PrefixHistory {
+    /// Prefix-closed: a request adds the keys of all its prefixes, so when a prefix is in the
+    /// set, every shorter prefix of it is too.
+    seen: HashSet<u64, BuildHasherDefault<KeyHasher>>,
+}
+
+impl PrefixHistory {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The longest prefix of `keys` seen before (its last index), by bisection: the set is
+    /// prefix-closed, so membership is true up to some index and false after it.
+    fn longest_seen(&self, keys: &[u64]) -> Option<usize> {
+        let n = keys.partition_point(|k| self.seen.contains(k));
+        n.checked_sub(1)
+    }
+}
+
 /// The cache state of one scope. Requests must be fed in (timestamp, corpus order).
 #[derive(Debug, Default)]
 pub struct ScopeCache {
@@ -216,6 +378,72 @@ impl ScopeCache {
         );
         assert_eq!(outcome.hit_block.is_some(), outcome.miss.is_none());
         outcome
+    }
+
+    /// Replays one request like [`ScopeCache::replay`], and also says why it read less than the
+    /// whole prefix through its last breakpoint (`None` when it read all of it).
+    ///
+    /// The reason is taken from the cache as the request found it: the longest entry beyond the
+    /// read decides (not yet readable, expired, or out of lookback reach); when there is none,
+    /// `history` tells where this request's blocks leave every earlier request's (prefix
+    /// changed at that segment) or that the prefix was seen but never written. Expired entries
+    /// are told apart from missing ones only while they have not been evicted: a caller that
+    /// wants the `Expired` reason must not call [`ScopeCache::evict_expired`].
+    ///
+    /// Costs a snapshot of the entries along the prefix and a bisection over `history`; the
+    /// replay engine does not use it.
+    pub fn replay_diagnosed(
+        &mut self,
+        blocks: &[Block],
+        lookup: &Lookup,
+        history: &mut PrefixHistory,
+    ) -> (Outcome, Option<Shortfall>) {
+        let mut all = Prefixes::default();
+        all.fill(blocks);
+        let last_bp = last_breakpoint(blocks);
+        // The entries along the prefix as the request finds them.
+        let found: Vec<Option<Entry>> = match last_bp {
+            Some(b) => all.keys[..=b]
+                .iter()
+                .map(|k| self.entries.get(k).copied())
+                .collect(),
+            None => Vec::new(),
+        };
+        let outcome = self.replay(blocks, lookup);
+        let t = lookup.ts_ns;
+        let shortfall = match (last_bp, outcome.hit_block, outcome.miss) {
+            (None, _, _) | (_, _, Some(Miss::NoBreakpoint)) => Some(Shortfall::NoBreakpoint),
+            (Some(b), Some(h), _) if h == b => None,
+            (Some(b), _, Some(Miss::BelowMinimum)) => Some(Shortfall::BelowMinimum {
+                prefix_tokens: all.cum[b],
+                min_tokens: lookup.min_cacheable_tokens,
+            }),
+            (_, _, Some(Miss::LostHitDraw)) => Some(Shortfall::LostHitDraw),
+            (Some(b), hit, _) => {
+                let floor = hit.map_or(0, |h| h + 1);
+                let longest = (floor..=b).rev().find_map(|i| found[i].map(|e| (i, e)));
+                Some(match longest {
+                    Some((block, e)) if !e.is_alive(t) => Shortfall::Expired {
+                        block,
+                        ttl: e.ttl,
+                        idle_ns: t - e.last_use_ns,
+                    },
+                    Some((block, e)) if !e.is_readable(t) => Shortfall::ConcurrentWriter {
+                        block,
+                        readable_in_ns: e.readable_at_ns - t,
+                    },
+                    Some((block, _)) => Shortfall::BeyondLookback { block },
+                    None => match history.longest_seen(&all.keys[..=b]) {
+                        Some(j) if j >= b => Shortfall::NotWritten,
+                        j => Shortfall::PrefixChanged {
+                            segment: j.map_or(0, |j| j + 1),
+                        },
+                    },
+                })
+            }
+        };
+        history.seen.extend(all.keys.iter().copied());
+        (outcome, shortfall)
     }
 
     /// Drops every entry that is expired at `now_ns` (`last_use + ttl <= now_ns`), so memory stays

@@ -119,6 +119,8 @@ pub struct AutoPlan {
     /// Placed for the `optimal` policy: the TTLs come from the survey's choice for the unit, not
     /// from the statistics so far.
     pub hindsight: bool,
+    /// The scenario's `cache.ttl`: every breakpoint gets this TTL, statistics aside.
+    pub fixed: Option<Ttl>,
 }
 
 /// The static breakpoint choices the `optimal` policy compares per unit: the TTL (or none) of
@@ -204,6 +206,7 @@ pub fn place_auto_breakpoints(
         conversation,
         unit,
         hindsight: false,
+        fixed: None,
     })
 }
 
@@ -711,6 +714,7 @@ pub fn plan(
                     cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref())
                         .map(|p| AutoPlan {
                             hindsight: policy == CachePolicy::Optimal,
+                            fixed: c.fixed_ttl,
                             ..p
                         });
                 }

@@ -2,6 +2,7 @@
 //! an optional set of levers. Parsing checks every name against what exists (levers, fields,
 //! models, enum values) and reports the file, line and the valid choices.
 
+use crate::cache::Ttl;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -245,6 +246,9 @@ pub struct CacheLever {
     pub batch_hit_ppm: u32,
     /// Seed of the deterministic per-call hit draw.
     pub seed: u64,
+    /// `ttl` (policy `auto` only): every `auto` breakpoint gets this TTL from the first call,
+    /// instead of the one its reuse statistics choose (`None`, the default `"auto"`).
+    pub fixed_ttl: Option<Ttl>,
 }
 
 /// A resolved scenario.
@@ -394,6 +398,8 @@ struct FileCache {
     batch_hit_probability: Option<toml::Spanned<String>>,
     #[serde(default)]
     seed: u64,
+    #[serde(default)]
+    ttl: Option<toml::Spanned<String>>,
 }
 
 /// Line number (1-based) of a byte offset.
@@ -794,11 +800,37 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                 None => 1_000_000,
                 Some(p) => ctx.probability_ppm(p)?,
             };
+            let fixed_ttl = match &c.ttl {
+                None => None,
+                Some(t) => {
+                    if policy != CachePolicy::Auto {
+                        return ctx.err(
+                            t.span(),
+                            format!(
+                                "cache.ttl: only the auto policy takes a ttl, this one is {:?}",
+                                policy.id()
+                            ),
+                        );
+                    }
+                    match t.get_ref().as_str() {
+                        "auto" => None,
+                        "5m" => Some(Ttl::FiveMinutes),
+                        "1h" => Some(Ttl::OneHour),
+                        other => {
+                            return ctx.err(
+                                t.span(),
+                                format!("cache.ttl: unknown ttl {other:?}; valid: auto, 5m, 1h"),
+                            )
+                        }
+                    }
+                }
+            };
             Some(CacheLever {
                 policy,
                 readable_delay_ms: c.readable_delay_ms,
                 batch_hit_ppm,
                 seed: c.seed,
+                fixed_ttl,
             })
         }
     };

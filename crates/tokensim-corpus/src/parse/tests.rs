@@ -47,6 +47,21 @@ fn good_line_parses() {
 }
 
 #[test]
+fn absent_empty_null_and_default_workspaces_are_one_scope() {
+    let with = |ws: &str| GOOD.replacen(r#""model""#, &format!(r#"{ws}"model""#), 1);
+    for ws in [
+        "",
+        r#""workspace":null,"#,
+        r#""workspace":"","#,
+        r#""workspace":"default","#,
+    ] {
+        assert_eq!(record(&with(ws)).workspace, None, "{ws}");
+    }
+    let prod = record(&with(r#""workspace":"prod","#));
+    assert_eq!(prod.workspace.as_deref(), Some("prod"));
+}
+
+#[test]
 fn token_count_errors_name_the_field() {
     check(
         r#""input_tokens":10"#,

@@ -857,3 +857,478 @@ fn directories_are_walked_for_jsonl_files_in_sorted_order() {
         )
     );
 }
+
+// ---- Prompt segments (docs/importers.md, "claude-code", "Prompt segments") ----
+
+const KEY: [u8; 32] = [7; 32];
+
+/// A transcript line: `uuid`, `parentUuid` ("" for none), `type` and `message.content`.
+fn tline(uuid: &str, parent: &str, kind: &str, content: Value) -> String {
+    json!({
+        "parentUuid": if parent.is_empty() { Value::Null } else { json!(parent) },
+        "isSidechain": false, "sessionId": "s1", "version": "1.0.98", "type": kind,
+        "message": {"role": kind, "content": content},
+        "uuid": uuid, "timestamp": "2025-09-03T00:47:00.000Z"
+    })
+    .to_string()
+}
+
+/// An assistant API-call line of message `id` with usage `(input, write, read)`, 5m writes.
+fn aline(
+    uuid: &str,
+    parent: &str,
+    id: &str,
+    text: &str,
+    usage: (u64, u64, u64),
+    at: &str,
+) -> String {
+    line(json!({
+        "uuid": uuid, "parentUuid": if parent.is_empty() { Value::Null } else { json!(parent) },
+        "requestId": format!("req_{id}"), "timestamp": at,
+        "message": {"id": id, "content": [{"type": "text", "text": text}],
+            "usage": {"input_tokens": usage.0, "cache_creation_input_tokens": usage.1,
+                "cache_read_input_tokens": usage.2,
+                "cache_creation": {"ephemeral_5m_input_tokens": usage.1,
+                    "ephemeral_1h_input_tokens": 0}}}
+    }))
+}
+
+/// Imports with segments; per record `role:tokens[:ttl]` joined by spaces, and the records.
+fn seg_run(files: &[File<'_>]) -> Result<(Vec<String>, Vec<Value>, ClaudeCodeSummary), String> {
+    let mut importer = ClaudeCodeImporter::with_options(&ClaudeCodeOptions::with_key(KEY));
+    for f in files {
+        let source = SessionFile {
+            name: f.name,
+            project: f.project,
+        };
+        importer
+            .read(f.text.as_bytes(), &source)
+            .map_err(|e| e.to_string())?;
+    }
+    let mut out = Vec::new();
+    let summary = importer.finish(&mut out).map_err(|e| e.to_string())?;
+    let text = String::from_utf8(out).expect("utf-8");
+    let mut shapes = Vec::new();
+    let mut values = Vec::new();
+    for (i, l) in text.lines().enumerate().skip(1) {
+        let pos = Position {
+            file: 0,
+            line: i as u64 + 1,
+        };
+        assert!(
+            matches!(parse_line(l, pos, false), Ok(Line::Record(_))),
+            "{l}"
+        );
+        let v: Value = serde_json::from_str(l).expect("json");
+        let u = &v["usage"];
+        let total: u64 = [
+            "input_tokens",
+            "cache_creation_input_tokens",
+            "cache_read_input_tokens",
+        ]
+        .iter()
+        .map(|k| u[k].as_u64().expect("count"))
+        .sum();
+        let segs = v["prompt"]["segments"].as_array().expect("segments");
+        let sum: u64 = segs.iter().map(|s| s["tokens"].as_u64().expect("n")).sum();
+        assert_eq!(sum, total, "the sum rule: {l}");
+        let shape: Vec<String> = segs
+            .iter()
+            .map(|s| {
+                let mut t = format!("{}:{}", s["role"].as_str().expect("role"), s["tokens"]);
+                if let Some(ttl) = s["cache_control"].as_str() {
+                    t += ":";
+                    t += ttl;
+                }
+                t
+            })
+            .collect();
+        shapes.push(shape.join(" "));
+        values.push(v);
+    }
+    Ok((shapes, values, summary))
+}
+
+fn hashes(v: &Value) -> Vec<String> {
+    v["prompt"]["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|s| s["hash"].as_str().expect("hash").to_owned())
+        .collect()
+}
+
+fn rules(s: &ClaudeCodeSummary) -> Vec<(&'static str, u64)> {
+    s.adjusted
+        .iter()
+        .map(|n| (n.note.rule, n.note.line))
+        .collect()
+}
+
+/// A session: prompt, call 1 (read 2000 = the system, write 100, input 3), a tool result, call 2
+/// (reads call 1's 2100, writes 50), call 3 (reads 2150, writes 30).
+fn session() -> Vec<String> {
+    vec![
+        tline(
+            "u1",
+            "",
+            "user",
+            json!("Please fix the failing test in parser.rs"),
+        ),
+        aline(
+            "a1",
+            "u1",
+            "m1",
+            "Looking",
+            (3, 100, 2000),
+            "2025-09-03T00:47:01Z",
+        ),
+        tline(
+            "t1",
+            "a1",
+            "user",
+            json!([{"type": "tool_result", "tool_use_id": "x", "content": "ok"}]),
+        ),
+        aline(
+            "a2",
+            "t1",
+            "m2",
+            "Fixed it, the test passes now",
+            (5, 50, 2100),
+            "2025-09-03T00:47:05Z",
+        ),
+        tline("u2", "a2", "user", json!("thanks")),
+        aline(
+            "a3",
+            "u2",
+            "m3",
+            "Welcome",
+            (4, 30, 2150),
+            "2025-09-03T00:47:09Z",
+        ),
+    ]
+}
+
+#[test]
+fn segments_follow_the_chain_and_its_growth() {
+    let (shapes, values, summary) = seg_run(&[file("s.jsonl", &session())]).expect("import");
+    // Call 1: the system holds its cache read, the prompt its write, the tail its input. Later
+    // calls keep every earlier count; the new blocks share the growth by bytes: call 2's 50 over
+    // `{"text":"Looking","type":"text"}` (30 bytes) and the tool result (53 bytes), 18 and 32.
+    assert_eq!(
+        shapes,
+        [
+            "system:2000:5m user:100:5m user:3",
+            "system:2000:5m user:100 assistant:18 tool_result:32:5m user:5",
+            "system:2000:5m user:100 assistant:18 tool_result:32 assistant:19 user:11:5m user:4",
+        ]
+    );
+    // Prefix identity: each call repeats the previous call's hashes through its last breakpoint.
+    let (h1, h2, h3) = (hashes(&values[0]), hashes(&values[1]), hashes(&values[2]));
+    assert_eq!(h1[..2], h2[..2]);
+    assert_eq!(h2[..4], h3[..4]);
+    // The tail is the same (turn-end) segment everywhere; it is never cached.
+    assert_eq!(h1[2], h2[4]);
+    assert_eq!(summary.records_with_segments, 3);
+    assert_eq!(summary.segments_written, 3 + 5 + 7);
+    assert!(summary.adjusted.is_empty());
+}
+
+#[test]
+fn fingerprints_are_the_anthropic_importers() {
+    let (_, values, _) = seg_run(&[file("s.jsonl", &session())]).expect("import");
+    let h = hashes(&values[0]);
+    // A string content is fingerprinted as the text block it stands for.
+    let block = r#"{"text":"Please fix the failing test in parser.rs","type":"text"}"#;
+    assert_eq!(h[1], segments::fingerprint_hex(&KEY, "user", block));
+    assert_eq!(h[1], crate::anthropic::fingerprint(&KEY, "user", block));
+    // Another key, other hashes; no text in the output.
+    let text = values[0].to_string();
+    assert!(!text.contains("parser.rs") && !text.contains("Looking"));
+}
+
+#[test]
+fn a_shrinking_total_restarts_the_chain() {
+    let mut lines = session();
+    // Call 3 caches less than the system and blocks counted so far (e.g. the client trimmed the
+    // context): every block is apportioned afresh.
+    lines[5] = aline(
+        "a3",
+        "u2",
+        "m3",
+        "Welcome",
+        (4, 30, 1000),
+        "2025-09-03T00:47:09Z",
+    );
+    let (shapes, _, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(
+        shapes[2],
+        "system:1030:5m user:0 assistant:0 tool_result:0 assistant:0 user:0:5m user:4"
+    );
+    assert_eq!(rules(&summary), [(RULE_CHAIN_RESTART, 6)]);
+    // A total that grows with no new block also restarts.
+    let mut lines = session();
+    lines.push(aline(
+        "a4",
+        "u2",
+        "m4",
+        "Again",
+        (4, 80, 2150),
+        "2025-09-03T00:47:20Z",
+    ));
+    let (shapes, _, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(rules(&summary), [(RULE_CHAIN_RESTART, 7)]);
+    assert_eq!(
+        shapes[3],
+        "system:2000:5m user:63 assistant:31 tool_result:53 assistant:53 user:30:5m user:4"
+    );
+}
+
+#[test]
+fn the_system_size_comes_from_a_read_else_another_chain_else_an_estimate() {
+    // Two sub-agents (sidechain roots) on the same system prompt: the first starts cold (read 0),
+    // the second reads the system the first wrote (1500): the first takes that size too.
+    let side = |l: String| {
+        let mut v: Value = serde_json::from_str(&l).expect("json");
+        v["isSidechain"] = json!(true);
+        v.to_string()
+    };
+    let lines = vec![
+        side(tline("s1", "", "user", json!("Task one"))),
+        side(aline(
+            "b1",
+            "s1",
+            "n1",
+            "ok",
+            (3, 1520, 0),
+            "2025-09-03T00:47:01Z",
+        )),
+        side(tline("s2", "", "user", json!("Task two"))),
+        side(aline(
+            "b2",
+            "s2",
+            "n2",
+            "ok",
+            (3, 25, 1500),
+            "2025-09-03T00:47:02Z",
+        )),
+    ];
+    let (shapes, values, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(
+        shapes,
+        [
+            "system:1500:5m user:20:5m user:3",
+            "system:1500:5m user:25:5m user:3"
+        ]
+    );
+    assert_eq!(hashes(&values[0])[0], hashes(&values[1])[0]);
+    assert_ne!(hashes(&values[0])[1], hashes(&values[1])[1]);
+    assert!(summary.adjusted.is_empty());
+
+    // No chain of this system prompt ever starts with a read: the blocks get a quarter of their
+    // bytes, the system the rest.
+    let lines = vec![
+        tline("u1", "", "user", json!("Hi")),
+        aline("a1", "u1", "m1", "ok", (3, 1000, 0), "2025-09-03T00:47:01Z"),
+    ];
+    let (shapes, _, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    // `{"text":"Hi","type":"text"}` is 28 bytes: 7 tokens.
+    assert_eq!(shapes, ["system:993:5m user:7:5m user:3"]);
+    assert_eq!(rules(&summary), [(RULE_SYSTEM_SIZE_ESTIMATED, 2)]);
+}
+
+#[test]
+fn main_thread_and_sidechains_have_different_system_segments() {
+    let mut sub = aline("b1", "", "n1", "ok", (3, 100, 0), "2025-09-03T00:47:02Z");
+    let mut v: Value = serde_json::from_str(&sub).expect("json");
+    v["isSidechain"] = json!(true);
+    sub = v.to_string();
+    let lines = vec![
+        aline("a1", "", "m1", "ok", (3, 100, 0), "2025-09-03T00:47:01Z"),
+        sub,
+    ];
+    let (_, values, _) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_ne!(hashes(&values[0])[0], hashes(&values[1])[0]);
+    // Another project or version: another system segment.
+    let other = File {
+        name: "o.jsonl",
+        project: Some("other"),
+        text: aline("c1", "", "m9", "ok", (3, 100, 0), "2025-09-03T00:47:03Z") + "\n",
+    };
+    let (_, values2, _) = seg_run(&[file("s.jsonl", &lines[..1]), other]).expect("import");
+    assert_ne!(hashes(&values2[0])[0], hashes(&values2[1])[0]);
+}
+
+#[test]
+fn ttls_follow_the_recorded_writes() {
+    let with_split = |l: String, m5: u64, h1: u64| {
+        let mut v: Value = serde_json::from_str(&l).expect("json");
+        v["message"]["usage"]["cache_creation"] =
+            json!({"ephemeral_5m_input_tokens": m5, "ephemeral_1h_input_tokens": h1});
+        v["message"]["usage"]["cache_creation_input_tokens"] = json!(m5 + h1);
+        v.to_string()
+    };
+    let mut lines = session();
+    lines[1] = with_split(lines[1].clone(), 0, 100); // 1h writes only: both breakpoints 1h
+    lines[3] = with_split(lines[3].clone(), 0, 0); // no writes: as the chain's last call
+    lines[5] = with_split(lines[5].clone(), 10, 20); // mixed: 1h on the system, 5m on the last
+    let mut v: Value = serde_json::from_str(&lines[5]).expect("json");
+    v["message"]["usage"]["cache_read_input_tokens"] = json!(2100);
+    lines[5] = v.to_string();
+    let (shapes, _, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(
+        shapes,
+        [
+            "system:2000:1h user:100:1h user:3",
+            "system:2000:1h user:100 assistant:0 tool_result:0:1h user:5",
+            "system:2000:1h user:100 assistant:0 tool_result:0 assistant:19 user:11:5m user:4",
+        ]
+    );
+    assert!(summary.adjusted.is_empty());
+}
+
+#[test]
+fn calls_without_cache_tokens_get_no_breakpoint_and_no_tail() {
+    let lines = vec![
+        tline("u1", "", "user", json!("Hi")),
+        aline("a1", "u1", "m1", "ok", (900, 0, 0), "2025-09-03T00:47:01Z"),
+    ];
+    let (shapes, _, _) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(shapes, ["system:893 user:7"]);
+}
+
+#[test]
+fn a_missing_parent_goes_on_from_the_previous_line_of_the_file() {
+    // As in the reduced real file: the lines between the messages were dropped.
+    let lines = vec![
+        tline("u1", "gone0", "user", json!("Run echo hello")),
+        aline(
+            "a1",
+            "gone1",
+            "m1",
+            "Running",
+            (3, 100, 2000),
+            "2025-09-03T00:47:01Z",
+        ),
+        tline(
+            "t1",
+            "a1",
+            "user",
+            json!([{"type": "tool_result", "tool_use_id": "x", "content": "hello"}]),
+        ),
+        aline(
+            "a2",
+            "gone2",
+            "m2",
+            "Done",
+            (3, 40, 2100),
+            "2025-09-03T00:47:05Z",
+        ),
+    ];
+    let (shapes, values, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(
+        shapes,
+        [
+            "system:2000:5m user:100:5m user:3",
+            "system:2000:5m user:100 assistant:14 tool_result:26:5m user:3",
+        ]
+    );
+    assert_eq!(hashes(&values[0])[..2], hashes(&values[1])[..2]);
+    assert_eq!(
+        rules(&summary),
+        [(RULE_PARENT_MISSING, 2), (RULE_PARENT_MISSING, 4)]
+    );
+}
+
+#[test]
+fn streaming_partials_are_blocks_of_the_next_prompt_and_usage_is_unchanged() {
+    // Call 1 is two lines (two blocks, one message id); call 2's prompt holds both.
+    let lines = vec![
+        tline("u1", "", "user", json!("Hi")),
+        aline(
+            "a1",
+            "u1",
+            "m1",
+            "part one",
+            (3, 100, 2000),
+            "2025-09-03T00:47:01Z",
+        ),
+        aline(
+            "a1b",
+            "a1",
+            "m1",
+            "part two",
+            (3, 100, 2000),
+            "2025-09-03T00:47:02Z",
+        ),
+        tline("u2", "a1b", "user", json!("more")),
+        aline(
+            "a2",
+            "u2",
+            "m2",
+            "ok",
+            (3, 60, 2100),
+            "2025-09-03T00:47:05Z",
+        ),
+    ];
+    let (shapes, values, summary) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(
+        shapes,
+        [
+            "system:2000:5m user:100:5m user:3",
+            "system:2000:5m user:100 assistant:21 assistant:21 user:18:5m user:3",
+        ]
+    );
+    assert_eq!(summary.superseded_in_file, 1);
+    // Usage is what the import without segments writes.
+    let (plain, _) = run(&[file("s.jsonl", &lines)]).expect("plain");
+    for (a, b) in plain.iter().zip(&values) {
+        let mut b = b.clone();
+        b.as_object_mut().expect("object").remove("prompt");
+        assert_eq!(*a, b);
+    }
+}
+
+#[test]
+fn segment_fields_of_the_wrong_type_name_file_line_and_field() {
+    let files = [file(
+        "s.jsonl",
+        &[
+            tline("u1", "", "user", json!("Hi")),
+            line(json!({"uuid": 7})),
+        ],
+    )];
+    assert_eq!(
+        seg_run(&files).err().as_deref(),
+        Some("s.jsonl:2: uuid: must be a string, got 7")
+    );
+    let files = [file("s.jsonl", &[line(json!({"parentUuid": ["x"]}))])];
+    assert_eq!(
+        seg_run(&files).err().as_deref(),
+        Some("s.jsonl:1: parentUuid: must be a string, got [\"x\"]")
+    );
+    // Without segments these fields are not read.
+    assert!(run(&[file("s.jsonl", &[line(json!({"uuid": 7}))])]).is_ok());
+}
+
+#[test]
+fn odd_transcripts_never_panic() {
+    let lines = vec![
+        // A cycle of parents, content of every shape, a copied uuid, no uuid at all.
+        tline("x1", "x2", "user", json!(null)),
+        tline(
+            "x2",
+            "x1",
+            "assistant",
+            json!([1, "two", null, {"type": "tool_result"}]),
+        ),
+        aline("x3", "x2", "m1", "a", (0, 0, 0), "2025-09-03T00:47:01Z"),
+        aline("x3", "x3", "m2", "b", (1, 2, 3), "2025-09-03T00:47:02Z"),
+        line(json!({"uuid": null, "message": {"id": "m3"}})),
+        json!({"type": "attachment", "uuid": "at", "parentUuid": "x3", "attachment": {"k": 1}})
+            .to_string(),
+        aline("x4", "at", "m4", "c", (1, 0, 0), "2025-09-03T00:47:03Z"),
+    ];
+    let (shapes, _, _) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
+    assert_eq!(shapes.len(), 4);
+}

@@ -1445,3 +1445,163 @@ proptest! {
         prop_assert_eq!(cache.entries(), 0);
     }
 }
+
+// --- Diagnostics: why a request read less than it could ------------------------------------------
+
+/// Replays a script (requests only, same syntax as `check`) through `replay_diagnosed` and prints
+/// one line per request: its time, then `full` (read everything through its last breakpoint) or
+/// the shortfall's id and text. The diagnosed replay must decide exactly what `replay` decides.
+fn diagnose(script: &str) -> String {
+    let mut cache = ScopeCache::new();
+    let mut plain = ScopeCache::new();
+    let mut history = PrefixHistory::new();
+    let mut out = Vec::new();
+    for line in script
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap();
+        let mut lookup = Lookup {
+            ts_ns: parse_time(first),
+            readable_delay_ns: 0,
+            min_cacheable_tokens: 0,
+            may_hit: true,
+        };
+        let (mut blocks, mut names) = (Vec::new(), Vec::new());
+        for word in words {
+            if let Some(v) = word.strip_prefix("delay=") {
+                lookup.readable_delay_ns = parse_duration(v);
+            } else if let Some(v) = word.strip_prefix("min=") {
+                lookup.min_cacheable_tokens = v.parse().unwrap();
+            } else if word == "nohit" {
+                lookup.may_hit = false;
+            } else {
+                parse_blocks(word, &mut blocks, &mut names);
+            }
+        }
+        let (outcome, shortfall) = cache.replay_diagnosed(&blocks, &lookup, &mut history);
+        assert_eq!(outcome, plain.replay(&blocks, &lookup), "at {first}");
+        out.push(match shortfall {
+            None => format!("{first} full"),
+            Some(s) => format!("{first} {}: {s}", s.id()),
+        });
+    }
+    out.join("\n")
+}
+
+fn check_diagnosis(script: &str, expect: &str) {
+    let actual = diagnose(script);
+    let expect = trim_indent(expect);
+    if actual != expect {
+        panic!("\n--- expected ---\n{expect}\n--- actual ---\n{actual}\n");
+    }
+}
+
+#[test]
+fn diagnosis_ten_minute_gap_on_a_5m_entry_is_expired() {
+    check_diagnosis(
+        "
+        0:00  sys:2000@5m q1:10
+        4:00  sys:2000@5m q2:10
+        14:00 sys:2000@5m q3:10
+        ",
+        "
+        0:00 prefix-changed: prefix changed at segment 0: no earlier call in the scope starts like this one
+        4:00 full
+        14:00 expired: expired TTL: the 5m entry at segment 0 was last used 10:00 earlier
+        ",
+    );
+}
+
+#[test]
+fn diagnosis_a_changed_segment_3_is_prefix_changed_at_3() {
+    check_diagnosis(
+        "
+        0:00 a:500 b:500 c:500 d:500 e:500@5m
+        1:00 a:500 b:500 c:500 x:500 e:500@5m
+        2:00 a:500 b:500 c:500 x:500 e:500@5m
+        ",
+        "
+        0:00 prefix-changed: prefix changed at segment 0: no earlier call in the scope starts like this one
+        1:00 prefix-changed: prefix changed at segment 3: no earlier call in the scope shares segments 0..=3
+        2:00 full
+        ",
+    );
+}
+
+#[test]
+fn diagnosis_a_prefix_below_the_minimum() {
+    check_diagnosis(
+        "
+        0:00 min=1024 sys:500@5m q:10
+        1:00 min=1024 sys:500@5m q:10
+        ",
+        "
+        0:00 below-minimum: below minimum: 500 tokens through the last breakpoint, the model caches from 1024
+        1:00 below-minimum: below minimum: 500 tokens through the last breakpoint, the model caches from 1024
+        ",
+    );
+}
+
+#[test]
+fn diagnosis_two_requests_1ms_apart_with_latency_is_a_concurrent_writer() {
+    check_diagnosis(
+        "
+        0:00.000 delay=2s sys:2000@5m q1:10
+        0:00.001 delay=2s sys:2000@5m q2:10
+        0:03.000 sys:2000@5m q3:10
+        ",
+        "
+        0:00.000 prefix-changed: prefix changed at segment 0: no earlier call in the scope starts like this one
+        0:00.001 concurrent-writer: concurrent writer: the entry at segment 0 was written but becomes readable only 0:01.999 later
+        0:03.000 full
+        ",
+    );
+}
+
+#[test]
+fn diagnosis_partial_hits_lookback_no_breakpoint_and_unwritten_prefixes() {
+    check_diagnosis(
+        "
+        # The first call writes at sys only; the second reads sys and finds its history unwritten.
+        0:00 sys:2000@5m h1:100 h2:100
+        0:30 sys:2000@5m h1:100 h2:100@5m
+        # No breakpoint at all.
+        0:40 sys:2000 h1:100
+        # The entry at h2 is alive, but more than 20 positions back from the only breakpoint.
+        0:50 sys:2000@5m h1:100 h2:100 t{1..20}:10@5m
+        # A lost batch draw.
+        0:55 nohit sys:2000@5m q:10
+        ",
+        "
+        0:00 prefix-changed: prefix changed at segment 0: no earlier call in the scope starts like this one
+        0:30 not-written: not written: earlier calls had this prefix but wrote no entry beyond what was read
+        0:40 no-breakpoint: no breakpoint
+        0:50 beyond-lookback: beyond lookback: the live entry at segment 2 is more than 20 positions before every breakpoint
+        0:55 lost-hit-draw: lost the batch hit draw
+        ",
+    );
+}
+
+proptest! {
+    /// Diagnosing never changes a decision, and a reason is given exactly when the request read
+    /// less than the prefix through its last breakpoint.
+    #[test]
+    fn diagnosing_changes_nothing_and_explains_every_shortfall(reqs in requests()) {
+        let (plain, _) = replay_all(&reqs, false);
+        let mut cache = ScopeCache::new();
+        let mut history = PrefixHistory::new();
+        for (req, expect) in reqs.iter().zip(&plain) {
+            let (outcome, shortfall) = cache.replay_diagnosed(&req.blocks, &req.lookup, &mut history);
+            prop_assert_eq!(outcome, *expect);
+            let last_bp = req.blocks.iter().rposition(|b| b.breakpoint.is_some());
+            let full = last_bp.is_some() && outcome.hit_block == last_bp;
+            prop_assert_eq!(shortfall.is_none(), full, "{:?} {:?}", outcome, shortfall);
+            if let Some(Shortfall::PrefixChanged { segment }) = shortfall {
+                prop_assert!(segment <= last_bp.unwrap());
+            }
+        }
+    }
+}

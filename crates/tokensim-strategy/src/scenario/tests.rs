@@ -65,6 +65,22 @@ fn unknown_match_field_and_value() {
 }
 
 #[test]
+fn a_fixed_ttl_is_for_the_auto_policy_only() {
+    let s = ok("name = \"x\"\n[cache]\npolicy = \"auto\"\nttl = \"1h\"\n");
+    assert_eq!(s.cache.unwrap().fixed_ttl, Some(Ttl::OneHour));
+    let s = ok("name = \"x\"\n[cache]\npolicy = \"auto\"\nttl = \"auto\"\n");
+    assert_eq!(s.cache.unwrap().fixed_ttl, None);
+    assert_eq!(
+        err("name = \"x\"\n[cache]\npolicy = \"auto\"\nttl = \"2h\"\n"),
+        "s.toml:4: cache.ttl: unknown ttl \"2h\"; valid: auto, 5m, 1h"
+    );
+    assert_eq!(
+        err("name = \"x\"\n[cache]\npolicy = \"replay\"\nttl = \"1h\"\n"),
+        "s.toml:4: cache.ttl: only the auto policy takes a ttl, this one is \"replay\""
+    );
+}
+
+#[test]
 fn unknown_cache_policy_lists_the_implemented_ones() {
     let e = err("name = \"x\"\n[cache]\npolicy = \"belady\"\n");
     assert_eq!(
