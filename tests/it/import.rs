@@ -271,10 +271,8 @@ fn claude_code_prompts_rebuilt_from_transcripts_replay_as_recorded() {
     let f: serde_json::Value =
         serde_json::from_str(&ok(&["fidelity", "--corpus", c, "--format", "json"])).unwrap();
     let t = &f["totals"];
-    assert_eq!(
-        (t["compared"].as_u64(), t["exact"].as_u64()),
-        (Some(199), Some(195))
-    );
+    assert_eq!(t["compared"], 199);
+    assert!(t["exact"].as_u64().unwrap() >= 195, "{t}");
     assert!(t["tokens_misassigned"].as_u64().unwrap() <= 50_316, "{t}");
     // auto places its history breakpoint before the uncached suffix that ends every turn, so it
     // reads what Claude Code reads: within 10% of the recorded cost, not twice it.

@@ -256,6 +256,11 @@ pub fn render(report: &Report, markup: Markup) -> String {
     if c.aggregated > 0 {
         out.push_str(&format!("{bullet}  {}\n", aggregated_note(c.aggregated)));
     }
+    // How far to trust the simulated cache figures, at the top (the same figure for every
+    // scenario that re-simulates; each scenario's section repeats it).
+    if let Some(f) = report.scenarios.iter().find_map(|s| s.fidelity.as_ref()) {
+        out.push_str(&format!("{bullet}{}\n", f.sentence()));
+    }
     let cat = &report.catalog;
     out.push_str(&format!(
         "{bullet}prices: catalog {}{}{}\n",
