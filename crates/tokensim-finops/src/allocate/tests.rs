@@ -1,3 +1,6 @@
+//! Sharing unattributed cost: hand-computed cases per rule, and a property test that every
+//! period's rows add up exactly whatever the rule.
+
 use proptest::prelude::*;
 
 use super::*;

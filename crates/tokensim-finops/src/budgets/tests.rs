@@ -1,3 +1,6 @@
+//! Budget files (parsing, errors with file:line:field) and the month-to-date, run-rate and
+//! status arithmetic on hand-computed spend.
+
 use super::*;
 
 const CENT: i128 = PICO_PER_CENT;

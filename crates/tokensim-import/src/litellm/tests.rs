@@ -1,3 +1,6 @@
+//! LiteLLM spend rows, hand-written: inclusive prompt tokens made exclusive, the older-version
+//! rule, naive timestamps, model mapping, and errors that name the line and field.
+
 use serde_json::json;
 use tokensim_corpus::{parse_line, Line, Position, Record as CorpusRecord};
 

@@ -1,3 +1,5 @@
+//! Provider model names normalized to Anthropic ids, and the --map-model table.
+
 use super::*;
 
 #[test]

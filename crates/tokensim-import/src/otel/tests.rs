@@ -1,3 +1,6 @@
+//! OTLP JSON exports, hand-written: GenAI spans and Claude Code log events, AnyValue forms,
+//! inclusive input, skipped spans counted by rule.
+
 use serde_json::json;
 use tokensim_corpus::{parse_line, Line, Position, Record as CorpusRecord};
 
