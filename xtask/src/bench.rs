@@ -400,14 +400,26 @@ fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
         replay("target/bench/baseline.json"),
     )];
     if let Scenarios::Run(files) = scenarios {
+        // The targets are about evaluating scenarios: lever attribution, which replays every
+        // subset of a scenario's levers as extra scenarios, is timed on its own below.
         let mut argv = replay("target/bench/scenarios.json");
         argv.push("--scenario".into());
         argv.extend(files.iter().map(Into::into));
+        let mut attributed = argv.clone();
+        argv.push("--no-attribution".into());
         jobs.push(job(
             "scenarios",
             "tokensim",
             "baseline + five scenarios, one pass",
             argv,
+        ));
+        let out = argv_output_index(&attributed);
+        attributed[out] = "target/bench/attributed.json".into();
+        jobs.push(job(
+            "attributed",
+            "tokensim",
+            "the same five scenarios with lever attribution (every lever subset too: the default)",
+            attributed,
         ));
         for (name, task, files) in [
             (
@@ -424,6 +436,7 @@ fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
             let mut argv = replay(&format!("target/bench/{name}.json"));
             argv.push("--scenario".into());
             argv.extend(files.iter().map(Into::into));
+            argv.push("--no-attribution".into());
             jobs.push(job(name, "tokensim", task, argv));
         }
     }
@@ -448,6 +461,14 @@ fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
         ["zstd", "-d", "-c", CORPUS].map(Into::into).to_vec(),
     ));
     jobs
+}
+
+/// The index of the value after `-o` in a replay command line.
+fn argv_output_index(argv: &[OsString]) -> usize {
+    argv.iter()
+        .position(|a| a == "-o")
+        .expect("every replay job writes its report with -o")
+        + 1
 }
 
 /// Step 3: runs every job [`RUNS`] times, interleaved, once the machine has settled. Returns
@@ -482,7 +503,7 @@ fn records_of(job: &Job, root: &Path, corpus: &Corpus) -> Result<u64> {
     match job.name {
         "baseline" => from("baseline.json", "/corpus/records_read"),
         // The scenario report may change shape while scenarios are built; the corpus is the same.
-        "scenarios" | "stateless" | "cached" => {
+        "scenarios" | "stateless" | "cached" | "attributed" => {
             Ok(from(&format!("{}.json", job.name), "/corpus/records_read")
                 .unwrap_or(corpus.records))
         }
@@ -1081,8 +1102,10 @@ fn render_results(w: &mut String, o: &Outcome) {
             let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             md!(
                 w,
-                "\nFive-scenario run: `tokensim replay --corpus {} --scenario {}` (one per lever \
-                 and all of them).",
+                "\nFive-scenario run: `tokensim replay --corpus {} --scenario {} --no-attribution` \
+                 (one per lever and all of them). The scenario runs pass `--no-attribution`; the \
+                 attributed run is the same command without it, the default, which also replays \
+                 every subset of each scenario's levers (docs/attribution.md).",
                 o.corpus.path,
                 files.join(" ")
             );
