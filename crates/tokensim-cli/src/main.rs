@@ -1,5 +1,6 @@
 //! The `tokensim` binary. Only this crate knows about clap, indicatif, terminals, anyhow and
-//! exit codes: 0 ok, 1 a gate failed (none yet), 2 error. A closed stdout (broken pipe) exits 0.
+//! exit codes: 0 ok, 1 a gate failed (`diff --fail-above`, `validate` on an invalid line, `budgets`
+//! on a hard breach), 2 error. A closed stdout (broken pipe) exits 0.
 
 mod args;
 mod commands;
