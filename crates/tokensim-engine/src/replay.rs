@@ -551,10 +551,13 @@ impl AutoStats {
 /// fixed suffix after the history, not history (the uncached framing after Claude Code's last
 /// breakpoint, as the claude-code importer writes it), so the breakpoint goes on the block before
 /// it. Otherwise every turn would write an entry that ends in the suffix, which the next turn,
-/// whose new messages come before its own suffix, can never read.
+/// whose new messages come before its own suffix, can never read. A block once seen as a suffix
+/// is one in every conversation of the scope, their first calls included.
 #[derive(Default)]
 struct Suffixes {
     last: HashMap<u64, (i64, u64)>,
+    /// Blocks seen repeated at the end of a conversation's turns (few: they are fixed texts).
+    known: std::collections::HashSet<u64>,
 }
 
 impl Suffixes {
@@ -568,7 +571,10 @@ impl Suffixes {
         let Some(end) = plan.end else { return plan };
         let hash = blocks[end].hash;
         let previous = self.last.insert(plan.conversation, (ts, hash));
-        if previous.is_none_or(|(_, h)| h != hash) || end == 0 {
+        if previous.is_some_and(|(_, h)| h == hash) {
+            self.known.insert(hash);
+        }
+        if !self.known.contains(&hash) || end == 0 {
             return plan;
         }
         let before = end - 1;
