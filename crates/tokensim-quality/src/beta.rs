@@ -73,14 +73,36 @@ pub(crate) fn cdf_tails(x: f64, a: f64, b: f64) -> (f64, f64) {
     if x >= 1.0 {
         return (1.0, 0.0);
     }
-    let ln_front = a * x.ln() + b * (-x).ln_1p() - ln_beta(a, b);
+    tails(x, 1.0 - x, (-x).ln_1p(), a, b)
+}
+
+/// Both tails for `0 < x < 1`, given `y = 1 - x` and `ln y` (each caller forms them as
+/// exactly as it can).
+fn tails(x: f64, y: f64, ln_y: f64, a: f64, b: f64) -> (f64, f64) {
+    let ln_front = a * x.ln() + b * ln_y - ln_beta(a, b);
     if x < (a + 1.0) / (a + b + 2.0) {
         let lower = ln_front.exp() * continued_fraction(x, a, b) / a;
         (lower, 1.0 - lower)
     } else {
-        let upper = ln_front.exp() * continued_fraction(1.0 - x, b, a) / b;
+        let upper = ln_front.exp() * continued_fraction(y, b, a) / b;
         (1.0 - upper, upper)
     }
+}
+
+/// Both tails of the regularized incomplete beta function, `(I_x(a, b), 1 - I_x(a, b))`, with
+/// `y = 1 - x` given by the caller, exactly (so that no cancellation is introduced forming it);
+/// each tail is computed without cancellation when it is the smaller one. `a` and `b` must be
+/// positive and finite (a panic otherwise: a caller's bug). Also used by `tokensim-finops` for
+/// Student's t (`P(T > u) = I_x(ν/2, 1/2) / 2` with `x = ν / (ν + u²)`).
+pub fn beta_tails(x: f64, y: f64, a: f64, b: f64) -> (f64, f64) {
+    check_params(a, b);
+    if x <= 0.0 {
+        return (0.0, 1.0);
+    }
+    if y <= 0.0 {
+        return (1.0, 0.0);
+    }
+    tails(x, y, y.ln(), a, b)
 }
 
 /// The regularized incomplete beta function `I_x(a, b)`: the CDF of Beta(a, b) at `x`. The crate

@@ -62,6 +62,7 @@ mod priors;
 #[cfg(test)]
 mod test_support;
 
+pub use beta::beta_tails;
 pub use error::QualityError;
 pub use posterior::{
     posterior, shadow_evals_needed, Evidence, Posterior, SampleSize, SHADOW_EVALS_MAX,
