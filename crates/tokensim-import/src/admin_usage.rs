@@ -22,7 +22,7 @@ use std::io::{Read, Write};
 use serde_json::{Map, Value};
 use tokensim_corpus::Timestamp;
 
-use crate::json::{count_of, missing, not_a_count, shown, FieldError};
+use crate::json::{count_of, for_each_page, missing, not_a_count, shown, FieldError};
 use crate::out::{line_error, stem, CacheCreation, CorpusWriter, Record, ServerToolUse, Usage};
 use crate::{ImportError, LineNote};
 
@@ -145,42 +145,24 @@ pub fn convert<R: Read, W: Write>(
             name: &name,
             stem: stem(&name),
         };
-        let mut pages = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
-        loop {
-            let start = pages.byte_offset();
-            let Some(page) = pages.next() else { break };
-            // The page starts at its first non-blank byte after `start`.
-            let skipped_ws = text[start..].len() - text[start..].trim_start().len();
-            let line = 1 + text[..start + skipped_ws].matches('\n').count() as u64;
-            let page = page.map_err(|e| {
-                let message = format!("not valid JSON: {e}");
-                ImportError::Line {
-                    file: name.clone(),
-                    line: e.line() as u64,
-                    field: String::new(),
-                    message: message
-                        .rsplit_once(" at line ")
-                        .map_or(message.clone(), |(m, _)| m.to_owned()),
-                }
-            })?;
-            let pages_here: Vec<(String, &Value)> = match &page {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("[{i}]."), p))
-                    .collect(),
-                other => vec![(String::new(), other)],
-            };
-            for (prefix, page) in pages_here {
+        for_each_page(
+            &text,
+            |line, prefix, page| {
                 summary.pages += 1;
                 let at = Where {
                     file: &file,
                     line,
-                    prefix: &prefix,
+                    prefix,
                 };
-                read_page(page, &at, opts, &mut writer, &mut summary, &mut scratch)?;
-            }
-        }
+                read_page(page, &at, opts, &mut writer, &mut summary, &mut scratch)
+            },
+            |line, message| ImportError::Line {
+                file: name.clone(),
+                line,
+                field: String::new(),
+                message,
+            },
+        )?;
     }
     writer.finish()?;
     assert_eq!(

@@ -51,3 +51,42 @@ pub(crate) fn object_line<T: DeserializeOwned>(text: &str) -> Result<T, FieldErr
         )
     })
 }
+
+/// Walks the JSON pages of a file: one document (pretty-printed, as APIs return it), several one
+/// after another or one per line, or a JSON array of pages. Calls `each(line, prefix, page)` for
+/// every page, where `line` is the 1-based line the document starts on and `prefix` is `[i].` for
+/// the items of a top-level array (empty otherwise), so that a field's path reads
+/// `[1].data[0].amount`. A syntax error stops the walk with `syntax(line, message)`, the message
+/// without serde's own "at line" suffix. Used by the Admin API importers and the reconciliation.
+pub fn for_each_page<E>(
+    text: &str,
+    mut each: impl FnMut(u64, &str, &Value) -> Result<(), E>,
+    syntax: impl Fn(u64, String) -> E,
+) -> Result<(), E> {
+    let mut docs = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    loop {
+        let start = docs.byte_offset();
+        let Some(doc) = docs.next() else {
+            return Ok(());
+        };
+        // The document starts at its first non-blank byte after `start`.
+        let rest = &text[start..];
+        let skipped_ws = rest.len() - rest.trim_start().len();
+        let line = 1 + text[..start + skipped_ws].matches('\n').count() as u64;
+        let doc = doc.map_err(|e| {
+            let message = format!("not valid JSON: {e}");
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.clone(), |(m, _)| m.to_owned());
+            syntax(e.line() as u64, message)
+        })?;
+        match &doc {
+            Value::Array(items) => {
+                for (i, page) in items.iter().enumerate() {
+                    each(line, &format!("[{i}]."), page)?;
+                }
+            }
+            page => each(line, "", page)?,
+        }
+    }
+}

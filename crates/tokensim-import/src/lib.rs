@@ -28,4 +28,5 @@ mod out;
 mod summary;
 
 pub use error::ImportError;
+pub use json::for_each_page;
 pub use summary::{ImportSummary, LineNote};

@@ -131,42 +131,24 @@ pub fn read_cost_report<R: Read>(
                 cause,
             })?;
         report.files.push(name.clone());
-        let mut pages = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
-        loop {
-            let start = pages.byte_offset();
-            let Some(page) = pages.next() else { break };
-            let rest = &text[start..];
-            let skipped_ws = rest.len() - rest.trim_start().len();
-            let line = 1 + text[..start + skipped_ws].matches('\n').count() as u64;
-            let page = page.map_err(|e| {
-                let message = format!("not valid JSON: {e}");
-                ReconcileError::Page {
-                    file: name.clone(),
-                    line: e.line() as u64,
-                    field: String::new(),
-                    message: message
-                        .rsplit_once(" at line ")
-                        .map_or(message.clone(), |(m, _)| m.to_owned()),
-                }
-            })?;
-            let pages_here: Vec<(String, &Value)> = match &page {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| (format!("[{i}]."), p))
-                    .collect(),
-                other => vec![(String::new(), other)],
-            };
-            for (prefix, page) in pages_here {
+        tokensim_import::for_each_page(
+            &text,
+            |line, prefix, page| {
                 report.pages += 1;
                 let at = Where {
                     file: &name,
                     line,
-                    prefix: &prefix,
+                    prefix,
                 };
-                read_page(page, &at, &mut report, &mut seen)?;
-            }
-        }
+                read_page(page, &at, &mut report, &mut seen)
+            },
+            |line, message| ReconcileError::Page {
+                file: name.clone(),
+                line,
+                field: String::new(),
+                message,
+            },
+        )?;
     }
     Ok(report)
 }
