@@ -13,9 +13,10 @@ use tokensim_finops::budgets::{self, OwnerKey, Status};
 use tokensim_finops::forecast::{
     commitment, forecast, CommitmentRule, Estimate, Forecast, ForecastOptions,
 };
+use tokensim_pricing::money::format_cents;
 use tokensim_pricing::PicoUsd;
 use tokensim_report::apportion_cents;
-use tokensim_report::Markup;
+use tokensim_report::{Align, Markup, Table};
 
 use crate::args::{AllocateArgs, BudgetsArgs, FinopsFormat, ForecastArgs, ReconcileArgs};
 use crate::commands::{load_catalog, load_scenarios, output, quiet_outcome};
@@ -82,59 +83,20 @@ fn markup(f: FinopsFormat) -> Markup {
     }
 }
 
-/// An aligned text table, or a Markdown one. Columns after the first `left` are right-aligned.
-fn table(head: &[&str], rows: &[Vec<String>], left: usize, m: Markup) -> String {
-    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
+/// An aligned text table, or a Markdown one ([`Table`]). Columns after the first `left` are
+/// right-aligned.
+fn table(head: &[&'static str], rows: &[Vec<String>], left: usize, m: Markup) -> String {
+    let mut out = String::new();
+    Table {
+        headers: head.to_vec(),
+        align: (0..head.len())
+            .map(|i| if i < left { Align::Left } else { Align::Right })
+            .collect(),
+        rows: rows.to_vec(),
+        total: None,
     }
-    let line = |cells: Vec<String>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i < left {
-                    format!("{c:<w$}", w = width[i])
-                } else {
-                    format!("{c:>w$}", w = width[i])
-                }
-            })
-            .collect();
-        match m {
-            Markup::Markdown => format!("| {} |\n", padded.join(" | ")),
-            _ => format!("  {}\n", padded.join("  ").trim_end()),
-        }
-    };
-    let mut out = line(head.iter().map(|h| (*h).to_owned()).collect());
-    let rule: Vec<String> = width
-        .iter()
-        .enumerate()
-        .map(|(i, w)| match m {
-            Markup::Markdown if i >= left => format!("{}:", "-".repeat((*w).max(2) - 1)),
-            _ => "-".repeat(*w),
-        })
-        .collect();
-    out.push_str(&line(rule));
-    for r in rows {
-        out.push_str(&line(r.clone()));
-    }
+    .render(m, &mut out);
     out
-}
-
-fn dollars(cents: i128) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.abs();
-    let whole = (c / 100).to_string();
-    let mut grouped = String::new();
-    for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}${grouped}.{:02}", c % 100)
 }
 
 fn plain_cents(cents: i128) -> String {
@@ -320,7 +282,7 @@ fn money(cents: i128, f: FinopsFormat) -> String {
     if f == FinopsFormat::Csv {
         plain_cents(cents)
     } else {
-        dollars(cents)
+        format_cents(cents)
     }
 }
 
@@ -382,13 +344,13 @@ pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
                     vec![
                         b.owner.clone(),
                         format!("{:?}", b.kind).to_lowercase(),
-                        dollars(b.budget.round_cents()),
-                        dollars(b.month_to_date.round_cents()),
+                        format_cents(b.budget.round_cents()),
+                        format_cents(b.month_to_date.round_cents()),
                         format!(
                             "{:.0}%",
                             b.month_to_date.0 as f64 * 100.0 / b.budget.0 as f64
                         ),
-                        dollars(b.projected.round_cents()),
+                        format_cents(b.projected.round_cents()),
                         match b.status {
                             Status::Ok => "ok".to_owned(),
                             Status::Warning => "WARNING".to_owned(),
@@ -427,7 +389,7 @@ pub(crate) fn cmd_budgets(a: BudgetsArgs) -> Result<ExitCode> {
                         format!(
                             "{} {}",
                             o.as_deref().unwrap_or("unattributed"),
-                            dollars(cost.round_cents())
+                            format_cents(cost.round_cents())
                         )
                     })
                     .collect();
@@ -504,7 +466,7 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
             }
             s += "\n";
             s += &head("Commitment for the next 12 months");
-            let usd = |x: f64| dollars((x * 100.0).round() as i128);
+            let usd = |x: f64| format_cents((x * 100.0).round() as i128);
             let mut rows = vec![vec![
                 "recorded traffic".to_owned(),
                 usd(own.optimized_point_usd),
@@ -571,7 +533,7 @@ pub(crate) fn cmd_forecast(a: ForecastArgs) -> Result<ExitCode> {
 }
 
 fn forecast_table(f: &Forecast, m: Markup) -> String {
-    let usd = |x: f64| dollars((x * 100.0).round() as i128);
+    let usd = |x: f64| format_cents((x * 100.0).round() as i128);
     let row = |label: String, e: &Estimate| {
         vec![
             label,

@@ -1443,21 +1443,8 @@ pub(crate) fn price_record(
     catalog: &Catalog,
     thresholds: &[u64],
 ) -> Result<Tally, PricingError> {
-    let u = &r.usage;
-    let tokens = Tokens {
-        input: u.input_tokens,
-        cache_write_5m: u.cache_write_5m_tokens,
-        cache_write_1h: u.cache_write_1h_tokens,
-        cache_read: u.cache_read_input_tokens,
-        output: u.output_tokens,
-        web_search_requests: u.web_search_requests,
-    };
-    let terms = Terms {
-        day: r.ts.day(),
-        batch: r.service_tier == ServiceTier::Batch,
-        us_residency: r.us_residency(),
-        fast: r.speed == Speed::Fast,
-    };
+    let tokens = Tokens::recorded(r);
+    let terms = Terms::recorded(r);
     let cost = catalog.price(model, &tokens, &terms)?;
     let mut t = Tally {
         requests: 1,

@@ -388,19 +388,10 @@ impl Prices {
     }
 }
 
-/// The share of the list price an overlay's discount leaves (`1 - fraction`), as the catalog
-/// applies it: a per-model discount wins over a global one, and among the same kind the one in
-/// force with the latest `effective_from`. (The catalog's own lookup is private; this is the
-/// same rule on its public fields.)
+/// The share of the list price an overlay's discount leaves (`1 - fraction`), by the catalog's
+/// own rule ([`Catalog::discount_on`]).
 fn discount_on(catalog: &Catalog, model: ModelId, day: Day) -> Option<Ratio> {
-    let latest = |scope: Option<ModelId>| {
-        catalog
-            .discounts
-            .iter()
-            .filter(|d| d.model == scope && d.effective_from.is_none_or(|f| f <= day))
-            .max_by_key(|d| d.effective_from)
-    };
-    latest(Some(model)).or_else(|| latest(None)).map(|d| Ratio {
+    catalog.discount_on(model, day).map(|d| Ratio {
         num: d.fraction.den - d.fraction.num,
         den: d.fraction.den,
     })

@@ -20,9 +20,8 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use serde_json::{Map, Value};
-use tokensim_corpus::Timestamp;
 
-use crate::json::{count_of, for_each_page, missing, not_a_count, shown, FieldError};
+use crate::json::{count_of, for_each_page, not_a_count, report_buckets, shown, FieldError};
 use crate::out::{line_error, stem, CacheCreation, CorpusWriter, Record, ServerToolUse, Usage};
 use crate::{ImportError, LineNote};
 
@@ -203,38 +202,10 @@ fn read_page<W: Write>(
     summary: &mut AdminUsageSummary,
     scratch: &mut crate::ImportSummary,
 ) -> Result<(), ImportError> {
-    let Some(page) = page.as_object() else {
-        return Err(at.error((
-            String::new(),
-            format!(
-                "a usage report page must be a JSON object, got {}",
-                shown(page)
-            ),
-        )));
-    };
-    let data = page
-        .get("data")
-        .ok_or_else(|| at.error(missing("data")))?
-        .as_array()
-        .ok_or_else(|| at.error(("data".into(), "must be a list of time buckets".into())))?;
-    for (b, bucket) in data.iter().enumerate() {
+    let buckets = report_buckets(page, "usage report").map_err(|e| at.error(e))?;
+    for bucket in buckets {
         summary.buckets += 1;
-        let path = format!("data[{b}]");
-        let bucket = bucket.as_object().ok_or_else(|| {
-            at.error((path.clone(), "a time bucket must be a JSON object".into()))
-        })?;
-        let start = timestamp(bucket, "starting_at", &path).map_err(|e| at.error(e))?;
-        timestamp(bucket, "ending_at", &path).map_err(|e| at.error(e))?;
-        let results = bucket
-            .get("results")
-            .ok_or_else(|| at.error(missing(&format!("{path}.results"))))?
-            .as_array()
-            .ok_or_else(|| {
-                at.error((
-                    format!("{path}.results"),
-                    "must be a list of results".into(),
-                ))
-            })?;
+        let (path, start, results) = (bucket.path, bucket.start, bucket.results);
         for (r, result) in results.iter().enumerate() {
             summary.results_read += 1;
             let path = format!("{path}.results[{r}]");
@@ -462,18 +433,6 @@ fn parse_result(r: &Map<String, Value>, path: &str) -> Result<Row, FieldError> {
         speed,
         usage,
     })
-}
-
-fn timestamp(bucket: &Map<String, Value>, key: &str, path: &str) -> Result<Timestamp, FieldError> {
-    let field = format!("{path}.{key}");
-    match bucket.get(key) {
-        None => Err(missing(&field)),
-        Some(Value::String(s)) => Timestamp::parse_rfc3339(s).map_err(|m| (field, m)),
-        Some(v) => Err((
-            field,
-            format!("must be an RFC 3339 string, got {}", shown(v)),
-        )),
-    }
 }
 
 /// Splits summed usage into pieces of at most `max_input` input tokens each: cache reads, then

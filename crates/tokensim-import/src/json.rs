@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// A line error as `(field, message)`.
-pub(crate) type FieldError = (String, String);
+pub type FieldError = (String, String);
 
 /// A non-negative JSON integer. `2.0` is not one: logs and traces write integers, and a float
 /// means the file was produced by something else.
@@ -12,7 +12,8 @@ pub(crate) fn count_of(value: &Value) -> Option<u64> {
     value.as_u64()
 }
 
-pub(crate) fn missing(field: &str) -> FieldError {
+/// The error for a required field that is absent: `(field, "required field is missing")`.
+pub fn missing(field: &str) -> FieldError {
     (field.to_owned(), "required field is missing".to_owned())
 }
 
@@ -22,7 +23,7 @@ pub(crate) fn not_a_count(field: &str, value: &Value) -> FieldError {
 }
 
 /// A JSON value for a message, cut to 40 characters.
-pub(crate) fn shown(value: &Value) -> String {
+pub fn shown(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() <= 40 {
         return text;
@@ -88,5 +89,89 @@ pub fn for_each_page<E>(
             }
             page => each(line, "", page)?,
         }
+    }
+}
+
+/// One time bucket of an Admin API report page (the usage report and the cost report share the
+/// shape `{"data": [{"starting_at", "ending_at", "results": [...]}], ...}`).
+#[derive(Debug)]
+pub struct Bucket<'a> {
+    /// Its path in the page, `data[3]`.
+    pub path: String,
+    /// `starting_at`.
+    pub start: tokensim_corpus::Timestamp,
+    /// `ending_at`.
+    pub end: tokensim_corpus::Timestamp,
+    /// `results`, as written (a list).
+    pub results_value: &'a Value,
+    /// `results`, its items.
+    pub results: &'a [Value],
+}
+
+/// The buckets of an Admin API report page, checked: the page is an object with a `data` list
+/// of objects, each with RFC 3339 `starting_at` and `ending_at` and a `results` list. `report`
+/// names the report in messages (`usage report`, `cost report`). An error is `(field path,
+/// message)`, like the importers' field errors.
+pub fn report_buckets<'a>(
+    page: &'a Value,
+    report: &str,
+) -> Result<Vec<Bucket<'a>>, (String, String)> {
+    let Some(page) = page.as_object() else {
+        let message = format!("a {report} page must be a JSON object, got {}", shown(page));
+        return Err((String::new(), message));
+    };
+    let data = page
+        .get("data")
+        .ok_or_else(|| missing("data"))?
+        .as_array()
+        .ok_or_else(|| {
+            (
+                "data".to_owned(),
+                "must be a list of time buckets".to_owned(),
+            )
+        })?;
+    let mut buckets = Vec::with_capacity(data.len());
+    for (b, bucket) in data.iter().enumerate() {
+        let path = format!("data[{b}]");
+        let Some(bucket) = bucket.as_object() else {
+            return Err((path, "a time bucket must be a JSON object".to_owned()));
+        };
+        let start = timestamp(bucket, "starting_at", &path)?;
+        let end = timestamp(bucket, "ending_at", &path)?;
+        let results_value = bucket
+            .get("results")
+            .ok_or_else(|| missing(&format!("{path}.results")))?;
+        let results = results_value.as_array().ok_or_else(|| {
+            (
+                format!("{path}.results"),
+                "must be a list of results".to_owned(),
+            )
+        })?;
+        buckets.push(Bucket {
+            path,
+            start,
+            end,
+            results_value,
+            results,
+        });
+    }
+    Ok(buckets)
+}
+
+fn timestamp(
+    bucket: &serde_json::Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<tokensim_corpus::Timestamp, FieldError> {
+    let field = format!("{path}.{key}");
+    match bucket.get(key) {
+        None => Err(missing(&field)),
+        Some(Value::String(s)) => {
+            tokensim_corpus::Timestamp::parse_rfc3339(s).map_err(|m| (field, m))
+        }
+        Some(v) => Err((
+            field,
+            format!("must be an RFC 3339 string, got {}", shown(v)),
+        )),
     }
 }

@@ -28,5 +28,5 @@ mod out;
 mod summary;
 
 pub use error::ImportError;
-pub use json::for_each_page;
+pub use json::{for_each_page, missing, report_buckets, shown, Bucket, FieldError};
 pub use summary::{ImportSummary, LineNote};

@@ -515,7 +515,7 @@ impl Catalog {
 
     /// The discount in force for a model on a day: a per-model discount wins over a global one,
     /// and among the same kind the one with the latest `effective_from` in force.
-    fn discount_on(&self, model: ModelId, day: Day) -> Option<&Discount> {
+    pub fn discount_on(&self, model: ModelId, day: Day) -> Option<&Discount> {
         let latest = |scope: Option<ModelId>| {
             self.discounts
                 .iter()
@@ -783,6 +783,21 @@ pub struct Tokens {
     pub web_search_requests: u64,
 }
 
+impl Tokens {
+    /// A corpus record's usage as billed.
+    pub fn recorded(r: &tokensim_corpus::Record) -> Tokens {
+        let u = &r.usage;
+        Tokens {
+            input: u.input_tokens,
+            cache_write_5m: u.cache_write_5m_tokens,
+            cache_write_1h: u.cache_write_1h_tokens,
+            cache_read: u.cache_read_input_tokens,
+            output: u.output_tokens,
+            web_search_requests: u.web_search_requests,
+        }
+    }
+}
+
 impl std::ops::AddAssign for Tokens {
     fn add_assign(&mut self, o: Tokens) {
         self.input += o.input;
@@ -812,6 +827,18 @@ pub struct Terms {
     pub us_residency: bool,
     /// Fast mode.
     pub fast: bool,
+}
+
+impl Terms {
+    /// A corpus record's terms as recorded: its day, the Batch API, US residency, fast mode.
+    pub fn recorded(r: &tokensim_corpus::Record) -> Terms {
+        Terms {
+            day: r.ts.day(),
+            batch: r.service_tier == tokensim_corpus::ServiceTier::Batch,
+            us_residency: r.us_residency(),
+            fast: r.speed == tokensim_corpus::Speed::Fast,
+        }
+    }
 }
 
 /// A call's cost by component.

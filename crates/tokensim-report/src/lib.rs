@@ -23,7 +23,9 @@ pub use model::{
     ScenarioRow, SubsetCost, TokenCounts, ToolSection, Usd, WorkloadAttribution, FRONTIER_SCHEMA,
     REPORT_SCHEMA, UNATTRIBUTED,
 };
-pub use render::{apportion_cents, compact, render, render_frontier, render_prefixes, Markup};
+pub use render::{
+    apportion_cents, compact, render, render_frontier, render_prefixes, Align, Markup, Table,
+};
 
 /// The canonical JSON form, pretty-printed, with a final newline.
 pub fn to_json(report: &Report) -> String {

@@ -18,21 +18,31 @@ pub enum Markup {
     Markdown,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Align {
+/// A column's alignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    /// Text.
     Left,
+    /// Numbers.
     Right,
 }
 
-pub(crate) struct Table {
-    pub(crate) headers: Vec<&'static str>,
-    pub(crate) align: Vec<Align>,
-    pub(crate) rows: Vec<Vec<String>>,
-    pub(crate) total: Option<Vec<String>>,
+/// A table drawn for a terminal or as Markdown: every human rendering of tokensim uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// Column titles.
+    pub headers: Vec<&'static str>,
+    /// One alignment per column.
+    pub align: Vec<Align>,
+    /// The rows, one cell per column.
+    pub rows: Vec<Vec<String>>,
+    /// A total row, under a rule (bold in Markdown).
+    pub total: Option<Vec<String>>,
 }
 
 impl Table {
-    pub(crate) fn render(&self, markup: Markup, out: &mut String) {
+    /// Appends the table to `out`. In Markdown a `|` inside a cell is escaped.
+    pub fn render(&self, markup: Markup, out: &mut String) {
         // Markdown shows the total row in bold; the markers count towards column widths.
         let total: Option<Vec<String>> = self.total.as_ref().map(|t| {
             t.iter()
@@ -59,10 +69,15 @@ impl Table {
             })
             .collect();
         let cell = |s: &str, c: usize| {
-            let pad = widths[c] - s.chars().count();
+            let pad = " ".repeat(widths[c] - s.chars().count());
+            let s = if markup == Markup::Markdown {
+                s.replace('|', "\\|")
+            } else {
+                s.to_owned()
+            };
             match self.align[c] {
-                Align::Left => format!("{s}{}", " ".repeat(pad)),
-                Align::Right => format!("{}{s}", " ".repeat(pad)),
+                Align::Left => format!("{s}{pad}"),
+                Align::Right => format!("{pad}{s}"),
             }
         };
         let line = |cells: Vec<String>| match markup {

@@ -394,7 +394,7 @@ fn oracle(
     };
     let cost = |m: ModelId| {
         let ratio = ratios.get(&(model, m)).copied().unwrap_or(Ratio::ONE);
-        let t = recorded_tokens(r).scaled(ratio);
+        let t = Tokens::recorded(r).scaled(ratio);
         catalog.price(m, &t, &terms(m)).ok().map(|c| c.total())
     };
     let mut best = (cost(model)?, model);
@@ -409,18 +409,6 @@ fn oracle(
         }
     }
     Some(best.1)
-}
-
-fn recorded_tokens(r: &Record) -> Tokens {
-    let u = &r.usage;
-    Tokens {
-        input: u.input_tokens,
-        cache_write_5m: u.cache_write_5m_tokens,
-        cache_write_1h: u.cache_write_1h_tokens,
-        cache_read: u.cache_read_input_tokens,
-        output: u.output_tokens,
-        web_search_requests: u.web_search_requests,
-    }
 }
 
 trait Scaled {
@@ -512,7 +500,7 @@ pub fn plan(
 ) -> Counterfactual {
     let mut cf = Counterfactual {
         model,
-        tokens: recorded_tokens(r),
+        tokens: Tokens::recorded(r),
         batch: r.service_tier == ServiceTier::Batch,
         us_residency: r.us_residency(),
         fast: r.speed == Speed::Fast,
@@ -579,7 +567,7 @@ pub fn plan(
             if escalated {
                 // The cheap answer failed: the call runs again on the recorded model, billed as
                 // it was recorded (its own tier and cache split).
-                let t = recorded_tokens(r);
+                let t = Tokens::recorded(r);
                 let terms = Terms {
                     day,
                     batch: r.service_tier == ServiceTier::Batch,

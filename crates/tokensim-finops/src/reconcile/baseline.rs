@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use tokensim_corpus::{
-    parse_bytes, ChunkReader, CorpusError, Day, Line, LineError, Record, ServiceTier, Speed,
+    parse_bytes, ChunkReader, CorpusError, Day, Line, LineError, Record, ServiceTier,
 };
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 
@@ -102,22 +102,7 @@ pub fn price_as_recorded(
     model: ModelId,
     catalog: &Catalog,
 ) -> Result<Cost, PricingError> {
-    let u = &record.usage;
-    let tokens = Tokens {
-        input: u.input_tokens,
-        cache_write_5m: u.cache_write_5m_tokens,
-        cache_write_1h: u.cache_write_1h_tokens,
-        cache_read: u.cache_read_input_tokens,
-        output: u.output_tokens,
-        web_search_requests: u.web_search_requests,
-    };
-    let terms = Terms {
-        day: record.ts.day(),
-        batch: record.service_tier == ServiceTier::Batch,
-        us_residency: record.us_residency(),
-        fast: record.speed == Speed::Fast,
-    };
-    catalog.price(model, &tokens, &terms)
+    catalog.price(model, &Tokens::recorded(record), &Terms::recorded(record))
 }
 
 /// Streams corpus files (plain or zstd) and builds the baseline. Strict: the first invalid line

@@ -11,6 +11,7 @@ use std::io::Read;
 
 use serde_json::{Map, Value};
 use tokensim_corpus::{Day, Timestamp};
+use tokensim_import::{missing, report_buckets, shown, FieldError};
 use tokensim_pricing::money::PICO_PER_CENT;
 use tokensim_pricing::PicoUsd;
 
@@ -160,8 +161,6 @@ struct Where<'a> {
     prefix: &'a str,
 }
 
-type FieldError = (String, String);
-
 impl Where<'_> {
     fn error(&self, (field, message): FieldError) -> ReconcileError {
         ReconcileError::Page {
@@ -177,48 +176,16 @@ impl Where<'_> {
     }
 }
 
-fn missing(field: &str) -> FieldError {
-    (field.to_owned(), "required field is missing".to_owned())
-}
-
-/// A JSON value for a message, cut to 40 characters.
-fn shown(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= 40 {
-        return text;
-    }
-    let cut: String = text.chars().take(40).collect();
-    format!("{cut}…")
-}
-
 fn read_page(
     page: &Value,
     at: &Where<'_>,
     report: &mut CostReport,
     seen: &mut BTreeMap<Day, (Value, String)>,
 ) -> Result<(), ReconcileError> {
-    let Some(page) = page.as_object() else {
-        return Err(at.error((
-            String::new(),
-            format!(
-                "a cost report page must be a JSON object, got {}",
-                shown(page)
-            ),
-        )));
-    };
-    let data = page
-        .get("data")
-        .ok_or_else(|| at.error(missing("data")))?
-        .as_array()
-        .ok_or_else(|| at.error(("data".into(), "must be a list of daily buckets".into())))?;
-    for (b, bucket) in data.iter().enumerate() {
+    let buckets = report_buckets(page, "cost report").map_err(|e| at.error(e))?;
+    for bucket in buckets {
         report.buckets += 1;
-        let path = format!("data[{b}]");
-        let bucket = bucket.as_object().ok_or_else(|| {
-            at.error((path.clone(), "a daily bucket must be a JSON object".into()))
-        })?;
-        let start = timestamp(bucket, "starting_at", &path).map_err(|e| at.error(e))?;
-        let end = timestamp(bucket, "ending_at", &path).map_err(|e| at.error(e))?;
+        let (path, start, end) = (bucket.path, bucket.start, bucket.end);
         let day = start.day();
         if start != Timestamp::start_of(day) {
             return Err(at.error((
@@ -232,15 +199,7 @@ fn read_page(
                 format!("a cost report bucket must end 24 hours after it starts (at {}T00:00:00Z): the report is daily", Day(day.0 + 1)),
             )));
         }
-        let results_value = bucket
-            .get("results")
-            .ok_or_else(|| at.error(missing(&format!("{path}.results"))))?;
-        let results = results_value.as_array().ok_or_else(|| {
-            at.error((
-                format!("{path}.results"),
-                "must be a list of results".into(),
-            ))
-        })?;
+        let (results_value, results) = (bucket.results_value, bucket.results);
         if !results.is_empty() {
             match seen.get(&day) {
                 Some((first, where_first)) if first == results_value => {
@@ -362,16 +321,4 @@ fn parse_result(
         },
         rounded,
     ))
-}
-
-fn timestamp(bucket: &Map<String, Value>, key: &str, path: &str) -> Result<Timestamp, FieldError> {
-    let field = format!("{path}.{key}");
-    match bucket.get(key) {
-        None => Err(missing(&field)),
-        Some(Value::String(s)) => Timestamp::parse_rfc3339(s).map_err(|m| (field, m)),
-        Some(v) => Err((
-            field,
-            format!("must be an RFC 3339 string, got {}", shown(v)),
-        )),
-    }
 }

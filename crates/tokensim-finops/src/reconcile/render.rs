@@ -10,96 +10,9 @@
 
 use tokensim_pricing::money::format_cents;
 use tokensim_pricing::PicoUsd;
-use tokensim_report::apportion_cents;
+use tokensim_report::{apportion_cents, Align, Markup, Table};
 
 use super::{Finding, Reconciliation};
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Align {
-    Left,
-    Right,
-}
-
-struct Table {
-    headers: Vec<&'static str>,
-    align: Vec<Align>,
-    rows: Vec<Vec<String>>,
-    total: Option<Vec<String>>,
-}
-
-impl Table {
-    fn render(&self, markdown: bool, out: &mut String) {
-        let total: Option<Vec<String>> = self.total.as_ref().map(|t| {
-            t.iter()
-                .map(|s| {
-                    if markdown && !s.is_empty() {
-                        format!("**{s}**")
-                    } else {
-                        s.clone()
-                    }
-                })
-                .collect()
-        });
-        let mut all: Vec<&Vec<String>> = self.rows.iter().collect();
-        if let Some(t) = &total {
-            all.push(t);
-        }
-        let widths: Vec<usize> = (0..self.headers.len())
-            .map(|c| {
-                all.iter()
-                    .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
-                    .chain([self.headers[c].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let cell = |s: &str, c: usize| {
-            let pad = " ".repeat(widths[c].saturating_sub(s.chars().count()));
-            let s = if markdown {
-                s.replace('|', "\\|")
-            } else {
-                s.to_owned()
-            };
-            match self.align[c] {
-                Align::Left => format!("{s}{pad}"),
-                Align::Right => format!("{pad}{s}"),
-            }
-        };
-        let line = |cells: Vec<String>| {
-            if markdown {
-                format!("| {} |\n", cells.join(" | "))
-            } else {
-                format!("  {}\n", cells.join("  ").trim_end())
-            }
-        };
-        let cells = |r: &[String]| -> Vec<String> {
-            (0..self.headers.len())
-                .map(|c| cell(r.get(c).map_or("", String::as_str), c))
-                .collect()
-        };
-        let headers: Vec<String> = self.headers.iter().map(|h| (*h).to_owned()).collect();
-        out.push_str(&line(cells(&headers)));
-        let rule: Vec<String> = widths
-            .iter()
-            .enumerate()
-            .map(|(c, &w)| match (markdown, self.align[c]) {
-                (false, _) => "-".repeat(w),
-                (true, Align::Left) => format!(":{}", "-".repeat(w.max(2) - 1)),
-                (true, Align::Right) => format!("{}:", "-".repeat(w.max(2) - 1)),
-            })
-            .collect();
-        out.push_str(&line(rule.clone()));
-        for r in &self.rows {
-            out.push_str(&line(cells(r)));
-        }
-        if let Some(t) = &total {
-            if !markdown {
-                out.push_str(&line(rule));
-            }
-            out.push_str(&line(cells(t)));
-        }
-    }
-}
 
 fn percent(share: Option<f64>) -> String {
     match share {
@@ -116,6 +29,11 @@ fn cents(amounts: &[PicoUsd]) -> (Vec<i128>, i128) {
 
 /// Renders a reconciliation as an aligned text table (`markdown: false`) or GitHub Markdown.
 pub fn render(rec: &Reconciliation, markdown: bool) -> String {
+    let markup = if markdown {
+        Markup::Markdown
+    } else {
+        Markup::Terminal
+    };
     let mut out = String::new();
     let bullet = if markdown { "- " } else { "  " };
     let heading = |out: &mut String, title: &str| {
@@ -189,7 +107,7 @@ pub fn render(rec: &Reconciliation, markdown: bool) -> String {
         ],
         total: None,
     }
-    .render(markdown, &mut out);
+    .render(markup, &mut out);
     if let Some(u) = &rec.uniform_ratio {
         out.push_str(&format!(
             "\n{bullet}{} of {:.1}% on {} of {} rows billed on both sides (invoice / corpus = {:.5})\n",
@@ -304,7 +222,7 @@ pub fn render(rec: &Reconciliation, markdown: bool) -> String {
             format_cents(it - ct),
         ]),
     }
-    .render(markdown, &mut out);
+    .render(markup, &mut out);
 
     heading(&mut out, "Rows");
     let inv: Vec<PicoUsd> = rec.rows.iter().map(|r| r.invoice.0).collect();
@@ -378,6 +296,6 @@ pub fn render(rec: &Reconciliation, markdown: bool) -> String {
             String::new(),
         ]),
     }
-    .render(markdown, &mut out);
+    .render(markup, &mut out);
     out
 }

@@ -122,20 +122,9 @@ fn a_large_0_200k_result_is_split_into_pieces_that_price_exactly_as_the_sum() {
     // the pico-dollar; priced as one record, the sum would cross Sonnet 4.5's 200k threshold.
     let catalog = Catalog::builtin();
     let id = catalog.resolve("claude-sonnet-4-5").unwrap();
-    let terms = Terms {
-        day: records[0].ts.day(),
-        batch: true,
-        us_residency: false,
-        fast: false,
-    };
-    let tokens = |r: &Parsed| Tokens {
-        input: r.usage.input_tokens,
-        cache_write_5m: r.usage.cache_write_5m_tokens,
-        cache_write_1h: r.usage.cache_write_1h_tokens,
-        cache_read: r.usage.cache_read_input_tokens,
-        output: r.usage.output_tokens,
-        web_search_requests: r.usage.web_search_requests,
-    };
+    let terms = Terms::recorded(&records[0]);
+    assert!(terms.batch);
+    let tokens = Tokens::recorded;
     let pieces: i128 = records
         .iter()
         .map(|r| catalog.price(id, &tokens(r), &terms).unwrap().total().0)
