@@ -13,7 +13,7 @@ pub mod time;
 
 pub use error::CorpusError;
 pub use parse::{fingerprint, parse_line, Line, LineError, SCHEMA_V1};
-pub use reader::{Chunk, ChunkReader, Source, CHUNK_BYTES};
+pub use reader::{Chunk, ChunkReader, Recycler, Source, CHUNK_BYTES};
 pub use record::{
     CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Usage,
 };

@@ -56,15 +56,40 @@ pub enum Line {
     Record(Box<Record>),
 }
 
+/// Each byte's value as a hex digit (either case), or 0xff.
+const HEX_DIGIT: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Reduces a segment `hash` string to 64 bits. Up to 16 hex digits are read as the number they
 /// spell (so generated 64-bit fingerprints keep their value); any other string is hashed with
 /// FNV-1a and a final avalanche. Two segments are the same content exactly when their strings are
 /// equal; distinct strings collide with probability about 2^-64.
 pub fn fingerprint(s: &str) -> u64 {
-    if !s.is_empty() && s.len() <= 16 && s.bytes().all(|c| c.is_ascii_hexdigit()) {
-        if let Ok(v) = u64::from_str_radix(s, 16) {
-            // Mark parsed values so that "ff" and a string that happens to FNV-hash to 0xff
-            // are in different domains only through the avalanche below; collisions stay 2^-64.
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 16 {
+        // One table lookup a digit: a non-digit sets the high bit of `bad`.
+        let (mut v, mut bad) = (0u64, 0u8);
+        for &c in b {
+            let d = HEX_DIGIT[usize::from(c)];
+            bad |= d;
+            v = (v << 4) | u64::from(d & 0x0f);
+        }
+        if bad & 0x80 == 0 {
+            // "ff" and a string that happens to FNV-hash to 0xff are in different domains only
+            // through the avalanche below; collisions stay 2^-64.
             return v;
         }
     }

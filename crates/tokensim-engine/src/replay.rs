@@ -892,6 +892,7 @@ fn pass(
     let reader = ChunkReader::new(&cfg.corpus)?;
     let total_bytes = reader.total_bytes();
     let progress = reader.progress();
+    let recycler = reader.recycler();
     let paths: Vec<String> = reader
         .sources()
         .iter()
@@ -1043,6 +1044,9 @@ fn pass(
                 job.key = global(job.key);
                 cache.queue(job);
             }
+        }
+        for chunk in batch {
+            recycler.give(chunk.data);
         }
         if !sorted_mode {
             match cache.drain(catalog, true, mode) {

@@ -363,7 +363,82 @@ fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
     Some(u)
 }
 
+/// The layout writers use (`tokensim gen`, the importers): `{"role":"…","hash":"…","tokens":N,
+/// "cache_control":null|"5m"|"1h"}`, with no whitespace, matched byte for byte. Anything else
+/// (another key order, whitespace, an object breakpoint, an escape) returns `None` without
+/// moving the cursor, and the general walk below reads it.
+fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
+    c.ws();
+    let start = c.i;
+    let b = c.b;
+    let mut i = start;
+    let lit = |i: &mut usize, l: &[u8]| -> R<()> {
+        b.get(*i..*i + l.len()).filter(|w| *w == l)?;
+        *i += l.len();
+        Some(())
+    };
+    lit(&mut i, b"{\"role\":\"")?;
+    let role = match b.get(i)? {
+        b's' => (RawRole::System, &b"system\""[..]),
+        b'u' => (RawRole::User, &b"user\""[..]),
+        b'a' => (RawRole::Assistant, &b"assistant\""[..]),
+        b't' if b.get(i + 1) == Some(&b'o') && b.get(i + 4) == Some(&b'_') => {
+            (RawRole::ToolResult, &b"tool_result\""[..])
+        }
+        b't' => (RawRole::Tools, &b"tools\""[..]),
+        _ => return None,
+    };
+    lit(&mut i, role.1)?;
+    lit(&mut i, b",\"hash\":\"")?;
+    let h = i;
+    i += string_end(b.get(i..)?)?;
+    if b[i] != b'"' || i == h {
+        // An escape, a control byte or an empty hash: the general walk (and validation) decide.
+        return None;
+    }
+    let hash = &c.s[h..i];
+    i += 1;
+    lit(&mut i, b",\"tokens\":")?;
+    let d = i;
+    let mut tokens: u64 = 0;
+    while let Some(&x) = b.get(i).filter(|x| x.is_ascii_digit()) {
+        tokens = tokens.checked_mul(10)?.checked_add(u64::from(x - b'0'))?;
+        i += 1;
+    }
+    if i == d || (b[d] == b'0' && i - d > 1) {
+        return None;
+    }
+    lit(&mut i, b",\"cache_control\":")?;
+    let cc = match b.get(i)? {
+        b'n' => {
+            lit(&mut i, b"null")?;
+            None
+        }
+        b'"' => {
+            let t = match b.get(i..i + 4)? {
+                b"\"5m\"" => CacheTtl::FiveMinutes,
+                b"\"1h\"" => CacheTtl::OneHour,
+                _ => return None,
+            };
+            i += 4;
+            Some(t)
+        }
+        _ => return None,
+    };
+    lit(&mut i, b"}")?;
+    c.i = i;
+    Some(RawSegment {
+        role: role.0,
+        hash: s(hash),
+        tokens: Count(tokens),
+        cache_control: CacheControl(cc),
+    })
+}
+
 fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
+    if let Some(seg) = segment_template(c) {
+        return Some(seg);
+    }
     let (mut role, mut hash, mut tokens, mut cc) = (None, None, None, CacheControl(None));
     c.object(|c, k| {
         match k {
@@ -578,7 +653,43 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::string_end;
+    use super::{segment_template, string_end, Cursor};
+    use crate::record::CacheTtl;
+
+    fn template(text: &str) -> (Option<(u64, Option<CacheTtl>)>, usize) {
+        let mut c = Cursor {
+            b: text.as_bytes(),
+            s: text,
+            i: 0,
+        };
+        let got = segment_template(&mut c).map(|s| (s.tokens.0, s.cache_control.0));
+        (got, c.i)
+    }
+
+    #[test]
+    fn the_segment_template_takes_the_writers_layout_and_nothing_else() {
+        let t = r#"{"role":"tool_result","hash":"ab","tokens":12,"cache_control":"1h"},"#;
+        assert_eq!(
+            template(t),
+            (Some((12, Some(CacheTtl::OneHour))), t.len() - 1)
+        );
+        let t = r#" {"role":"tools","hash":"x y","tokens":0,"cache_control":null}"#;
+        assert_eq!(template(t), (Some((0, None)), t.len()));
+        // Declined without moving: the general walk reads these.
+        for t in [
+            r#"{ "role":"tools","hash":"ab","tokens":1,"cache_control":null}"#,
+            r#"{"role":"tools","hash":"a\u0062","tokens":1,"cache_control":null}"#,
+            r#"{"role":"tools","hash":"ab","tokens":01,"cache_control":null}"#,
+            r#"{"role":"tools","hash":"ab","tokens":1.0,"cache_control":null}"#,
+            r#"{"role":"tools","hash":"ab","tokens":1,"cache_control":{"type":"ephemeral"}}"#,
+            r#"{"role":"tools","hash":"ab","tokens":1}"#,
+            r#"{"role":"tools","hash":"","tokens":1,"cache_control":null}"#,
+        ] {
+            let (got, at) = template(t);
+            assert_eq!(got, None, "{t}");
+            assert!(at <= 1, "{t}");
+        }
+    }
 
     #[test]
     fn string_end_finds_the_first_quote_backslash_or_control_byte() {

@@ -176,6 +176,88 @@ fn segments_parse_and_must_sum_to_total_input() {
     );
 }
 
+/// The scanner's byte-for-byte segment template and its general walk give the same record or
+/// error as serde, on the writers' layout and on every near miss of it.
+#[test]
+fn segment_template_near_misses_agree_with_serde() {
+    let canonical =
+        r#"{"role":"system","hash":"53b04a0faab054fd","tokens":80,"cache_control":null}"#;
+    let mut variants: Vec<String> = vec![canonical.to_string()];
+    for (from, to) in [
+        (r#""role":"system""#, r#""role":"tools""#),
+        (r#""role":"system""#, r#""role":"tool_result""#),
+        (r#""role":"system""#, r#""role":"user""#),
+        (r#""role":"system""#, r#""role":"assistant""#),
+        (r#""role":"system""#, r#""role":"toolz""#),
+        (r#""role":"system""#, r#""role":"tool_resultx""#),
+        (r#""role":"system""#, r#""role":"Systems""#),
+        (r#""role":"system""#, r#""role":"""#),
+        (r#""hash":"53b04a0faab054fd""#, r#""hash":"""#),
+        (r#""hash":"53b04a0faab054fd""#, r#""hash":"a\u0062""#),
+        (r#""hash":"53b04a0faab054fd""#, r#""hash":"not hex at all""#),
+        (
+            r#""hash":"53b04a0faab054fd""#,
+            r#""hash":"53B04A0FAAB054FD""#,
+        ),
+        (
+            r#""hash":"53b04a0faab054fd""#,
+            r#""hash":"53b04a0faab054fd0""#,
+        ),
+        (r#""hash":"53b04a0faab054fd""#, r#""hash":7"#),
+        (r#""tokens":80"#, r#""tokens":080"#),
+        (r#""tokens":80"#, r#""tokens":80.0"#),
+        (r#""tokens":80"#, r#""tokens":8e1"#),
+        (r#""tokens":80"#, r#""tokens":-80"#),
+        (r#""tokens":80"#, r#""tokens":"80""#),
+        (r#""tokens":80"#, r#""tokens":18446744073709551696"#),
+        (r#""tokens":80"#, r#""tokens":0"#),
+        (r#""cache_control":null"#, r#""cache_control":"5m""#),
+        (r#""cache_control":null"#, r#""cache_control":"1h""#),
+        (r#""cache_control":null"#, r#""cache_control":"2h""#),
+        (r#""cache_control":null"#, r#""cache_control":"5""#),
+        (r#""cache_control":null"#, r#""cache_control":nul"#),
+        (
+            r#""cache_control":null"#,
+            r#""cache_control":{"type":"ephemeral"}"#,
+        ),
+        (r#""cache_control":null"#, r#""cache_control":true"#),
+        (r#","cache_control":null"#, ""),
+        (r#"null}"#, r#"null,"extra":1}"#),
+        (r#"null}"#, r#"null,"role":"user"}"#),
+        (r#"{"role""#, r#"{ "role""#),
+        (r#""tokens":80,"#, r#""tokens":80 ,"#),
+        (r#"null}"#, r#"null }"#),
+    ] {
+        assert!(canonical.contains(from), "{from}");
+        variants.push(canonical.replacen(from, to, 1));
+    }
+    // Reordered keys.
+    variants.push(
+        r#"{"hash":"53b04a0faab054fd","role":"system","tokens":80,"cache_control":null}"#.into(),
+    );
+    for v in &variants {
+        // Alone, and after a canonical first segment (the template runs per array element).
+        for segs in [v.clone(), format!("{},{v}", canonical.replace("80", "0"))] {
+            let line = with_segments(&segs);
+            let want = parse_record_serde(&line, pos());
+            let got = parse_line(&line, pos(), false).map(|l| match l {
+                Line::Record(r) => *r,
+                Line::Header => panic!("not a header"),
+            });
+            assert_eq!(got, want, "{line}");
+            if let Some(raw) = fast::scan(&line) {
+                assert_eq!(raw.validate(pos()), want, "{line}");
+            }
+        }
+    }
+    let line = with_segments(canonical);
+    let fast_ok = fast::scan(&line).expect("the template line is scanned");
+    assert_eq!(
+        fast_ok.validate(pos()).unwrap().segments[0].hash,
+        0x53b0_4a0f_aab0_54fd
+    );
+}
+
 #[test]
 fn segment_field_errors() {
     let seg = |s: &str| err_of(&with_segments(s));
@@ -467,6 +549,24 @@ fn fingerprints() {
         fingerprint("system prompt v1"),
         fingerprint("system prompt v1")
     );
+    // 17 digits is no longer a 64-bit number: hashed.
+    assert_ne!(fingerprint("0ffffffffffffffff"), u64::MAX);
+    assert_ne!(fingerprint("+f"), 0xf);
+}
+
+proptest::proptest! {
+    /// The table-driven hex reading agrees with the standard library on any short string: a
+    /// string of 1 to 16 hex digits is its number, anything else is not (and is hashed).
+    #[test]
+    fn fingerprints_read_hex_like_from_str_radix(s in "[0-9a-fA-F+g -]{0,18}") {
+        let all_hex = !s.is_empty() && s.len() <= 16 && s.bytes().all(|c| c.is_ascii_hexdigit());
+        if all_hex {
+            proptest::prop_assert_eq!(fingerprint(&s), u64::from_str_radix(&s, 16).unwrap());
+        } else if let Ok(v) = u64::from_str_radix(&s, 16) {
+            // Only a string the hex rule does not take ("+f", 17+ digits) gets here.
+            proptest::prop_assert_ne!(fingerprint(&s), v);
+        }
+    }
 }
 
 /// The fast scanner and the serde path agree on every line of the committed corpora and on every
