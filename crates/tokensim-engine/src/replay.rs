@@ -281,14 +281,15 @@ struct Job {
     scenario: u32,
     ts: Timestamp,
     pos: Position,
-    workspace: Option<String>,
+    /// The workspace's id: chunk-local in a `ChunkResult`, the run's once queued.
+    workspace: u32,
     key: Key,
     cf: Counterfactual,
     min_cacheable_tokens: u64,
 }
 
-/// A scope of the cache stage: one scenario's cache for one (workspace, served model).
-type Scope = (u32, Option<String>, ModelId);
+/// A scope of the cache stage: one scenario's cache for one (workspace id, served model).
+type Scope = (u32, u32, ModelId);
 
 /// What one chunk produced.
 #[derive(Default)]
@@ -299,6 +300,8 @@ struct ChunkResult {
     /// Chunk-local workload table: keys in this result index it until the merge maps them to
     /// the run's table.
     workloads: Interner,
+    /// Chunk-local workspace table (the team slot of each entry), for the jobs' scopes.
+    workspaces: Interner,
     jobs: Vec<Job>,
     interactive: Vec<(u32, Position)>,
     evals: HashMap<EvalKey, EvalCount>,
@@ -678,7 +681,7 @@ impl ScopeState {
 
 impl CacheStage {
     fn queue(&mut self, job: Job) {
-        let scope = (job.scenario, job.workspace.clone(), job.cf.model);
+        let scope = (job.scenario, job.workspace, job.cf.model);
         self.queued.entry(scope).or_default().push(job);
     }
 
@@ -912,6 +915,7 @@ fn pass(
     let mut scenario_rows: BTreeMap<(u32, Key), ScenarioTally> = BTreeMap::new();
     let mut histograms: Histograms = BTreeMap::new();
     let mut interner = Interner::default();
+    let mut workspaces = Interner::default();
     let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
     let mut evals: BTreeMap<EvalKey, EvalCount> = BTreeMap::new();
     let mut batch_stats: BTreeMap<u32, BatchStats> = BTreeMap::new();
@@ -950,20 +954,44 @@ fn pass(
         if batch.is_empty() {
             break;
         }
-        let results: Vec<ChunkResult> = batch
-            .par_iter()
-            .map(|c| {
-                process_chunk(
-                    c,
-                    catalog,
-                    &thresholds,
-                    &cfg.scenarios,
-                    risk,
-                    cfg.owner_tag.as_deref(),
-                    probe_scenario.as_ref(),
-                )
-            })
-            .collect();
+        // The cache stage replays the previous batch's calls while the pool parses this one:
+        // a scope's replay is sequential, so alone it would leave cores idle. Its results are
+        // sums (order-free), and the calls it replays are all queued before this batch's.
+        let (results, drained): (Vec<ChunkResult>, Option<Vec<Drained>>) = rayon::join(
+            || {
+                batch
+                    .par_iter()
+                    .map(|c| {
+                        process_chunk(
+                            c,
+                            catalog,
+                            &thresholds,
+                            &cfg.scenarios,
+                            risk,
+                            cfg.owner_tag.as_deref(),
+                            probe_scenario.as_ref(),
+                        )
+                    })
+                    .collect()
+            },
+            || {
+                if sorted_mode {
+                    Some(Vec::new())
+                } else {
+                    cache.drain(catalog, true, mode)
+                }
+            },
+        );
+        match drained {
+            None => {
+                // A scope went back in time. Dropping the receiver stops the reader thread at
+                // its next send.
+                drop(rx);
+                let _ = reader_thread.join();
+                return Ok(None);
+            }
+            Some(done) => merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity),
+        }
         for (chunk, res) in batch.iter().zip(results) {
             let f = chunk.file as usize;
             let fs = &mut stats.files[f];
@@ -1040,32 +1068,30 @@ fn pass(
                 e.0 += 1;
                 e.1 = e.1.min(pos);
             }
+            let ws_remap: Vec<u32> = res
+                .workspaces
+                .list
+                .iter()
+                .map(|w| workspaces.id(w.team.as_deref(), None, None))
+                .collect();
             for mut job in res.jobs {
                 job.key = global(job.key);
+                job.workspace = ws_remap[job.workspace as usize];
                 cache.queue(job);
             }
         }
         for chunk in batch {
             recycler.give(chunk.data);
         }
-        if !sorted_mode {
-            match cache.drain(catalog, true, mode) {
-                None => {
-                    // Dropping the receiver stops the reader thread at its next send.
-                    drop(rx);
-                    let _ = reader_thread.join();
-                    return Ok(None);
-                }
-                Some(done) => {
-                    merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity)
-                }
-            }
-        }
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
     }
-    let done = cache
-        .drain(catalog, false, mode)
-        .expect("a final drain does not check order");
+    // The last batch's calls (all of them in sorted mode). In streaming mode they still go
+    // through the order check.
+    let Some(done) = cache.drain(catalog, !sorted_mode, mode) else {
+        drop(rx);
+        let _ = reader_thread.join();
+        return Ok(None);
+    };
     merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity);
     drop(rx);
     let digests = reader_thread
@@ -1281,6 +1307,8 @@ fn process_chunk(
                     }
                 };
                 let day = line.ts.day();
+                // The workspace's chunk-local id, looked up once, when a call is re-simulated.
+                let mut ws: Option<u32> = None;
                 res.costs.push((None, workload, tally.cost.total()));
                 batch_observe(
                     res.batch.entry(workload).or_default(),
@@ -1351,11 +1379,14 @@ fn process_chunk(
                     };
                     if cf.simulate.is_some() {
                         let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
+                        let workspace = *ws.get_or_insert_with(|| {
+                            res.workspaces.id(line.workspace.as_deref(), None, None)
+                        });
                         res.jobs.push(Job {
                             scenario: s,
                             ts: line.ts,
                             pos,
-                            workspace: line.workspace.clone(),
+                            workspace,
                             key,
                             cf,
                             min_cacheable_tokens,
@@ -1375,11 +1406,14 @@ fn process_chunk(
                     // log, never priced.
                     let cf = plan(p, &line, model, catalog, risk);
                     if cf.simulate.is_some() {
+                        let workspace = *ws.get_or_insert_with(|| {
+                            res.workspaces.id(line.workspace.as_deref(), None, None)
+                        });
                         res.jobs.push(Job {
                             scenario: PROBE,
                             ts: line.ts,
                             pos,
-                            workspace: line.workspace.clone(),
+                            workspace,
                             key,
                             min_cacheable_tokens: catalog.model(model).min_cacheable_tokens,
                             cf,

@@ -672,33 +672,37 @@ pub fn plan(
                 cf.decisions.no_prefix_data = true;
             } else {
                 let dropped = cf.trimmed.unwrap_or((0, 0));
-                let mut blocks: Vec<Block> = r
-                    .segments
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
-                    .map(|(_, seg)| seg)
-                    .map(|seg| Block {
-                        hash: seg.hash,
-                        tokens: scale(seg.tokens, ratio),
-                        tool_result: seg.role == Role::ToolResult,
-                        breakpoint: seg.cache_control.map(|t| match t {
-                            tokensim_corpus::CacheTtl::FiveMinutes => Ttl::FiveMinutes,
-                            tokensim_corpus::CacheTtl::OneHour => Ttl::OneHour,
+                // Sized up front: collecting through the filter would grow (and copy) the vector
+                // several times for every simulated call.
+                let mut blocks: Vec<Block> = Vec::with_capacity(r.segments.len());
+                blocks.extend(
+                    r.segments
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
+                        .map(|(_, seg)| seg)
+                        .map(|seg| Block {
+                            hash: seg.hash,
+                            tokens: scale(seg.tokens, ratio),
+                            tool_result: seg.role == Role::ToolResult,
+                            breakpoint: seg.cache_control.map(|t| match t {
+                                tokensim_corpus::CacheTtl::FiveMinutes => Ttl::FiveMinutes,
+                                tokensim_corpus::CacheTtl::OneHour => Ttl::OneHour,
+                            }),
                         }),
-                    })
-                    .collect();
+                );
                 if matches!(policy, CachePolicy::Auto | CachePolicy::Optimal) {
                     for b in blocks.iter_mut() {
                         b.breakpoint = None;
                     }
-                    let roles: Vec<Role> = r
-                        .segments
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
-                        .map(|(_, s)| s.role)
-                        .collect();
+                    let mut roles: Vec<Role> = Vec::with_capacity(r.segments.len());
+                    roles.extend(
+                        r.segments
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
+                            .map(|(_, s)| s.role),
+                    );
                     cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref())
                         .map(|p| AutoPlan {
                             hindsight: policy == CachePolicy::Optimal,
