@@ -13,6 +13,7 @@
 //! one holds one small record per distinct API call (never a log line) until
 //! [`ClaudeCodeImporter::finish`] writes them.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs;
@@ -27,6 +28,7 @@ use crate::json::{count_of, missing, not_a_count, object_line, shown, FieldError
 use crate::out::Prompt;
 use crate::{ImportError, LineNote};
 
+mod fast;
 mod segments;
 #[cfg(test)]
 mod tests;
@@ -34,6 +36,9 @@ mod tests;
 pub use segments::{
     BYTES_PER_TOKEN_ESTIMATE, RULE_CHAIN_RESTART, RULE_PARENT_MISSING, RULE_SYSTEM_SIZE_ESTIMATED,
 };
+
+/// The size of the read buffer: most session files fit in a few reads.
+const READ_BUFFER: usize = 256 * 1024;
 
 /// The `team` of every record: the workload is (`claude-code`, project, main or sidechain).
 pub const TEAM: &str = "claude-code";
@@ -196,6 +201,8 @@ pub struct ClaudeCodeImporter {
     strings: Interner,
     /// The transcript's structure and fingerprints, when segments are on.
     prompts: Option<segments::Prompts>,
+    /// Scratch space of the fast path.
+    masks: Vec<u64>,
 }
 
 /// One API call: its earliest timestamp and everything else from its last line.
@@ -261,7 +268,7 @@ impl ClaudeCodeImporter {
     /// so [`finish`](Self::finish) would still write a valid corpus, but a partial one.
     pub fn read<R: BufRead>(
         &mut self,
-        mut input: R,
+        input: R,
         file: &SessionFile<'_>,
     ) -> Result<(), ImportError> {
         let file_index = self.summary.files.len();
@@ -270,65 +277,136 @@ impl ClaudeCodeImporter {
             ..FileSummary::default()
         });
         let app = file.project.map(|p| self.strings.get(p));
+        // Lines are read where they lie in the buffer, not copied out one by one; the larger
+        // buffer (reads bypass a smaller one of `input`) leaves few lines across two reads.
+        let mut input = io::BufReader::with_capacity(READ_BUFFER, input);
+        // The start of a line that continues in the next read.
+        let mut carry = Vec::new();
+        let mut line = 0;
+        loop {
+            let buf = match input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(cause) => {
+                    return Err(ImportError::Read {
+                        file: file.name.to_owned(),
+                        line: line + 1,
+                        cause,
+                    })
+                }
+            };
+            if buf.is_empty() {
+                if !carry.is_empty() {
+                    line += 1;
+                    self.read_line(&carry, line, file_index, app, file)?;
+                }
+                return Ok(());
+            }
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', buf) {
+                line += 1;
+                let raw = &buf[start..=end];
+                if carry.is_empty() {
+                    self.read_line(raw, line, file_index, app, file)?;
+                } else {
+                    carry.extend_from_slice(raw);
+                    self.read_line(&carry, line, file_index, app, file)?;
+                    carry.clear();
+                }
+                start = end + 1;
+            }
+            carry.extend_from_slice(&buf[start..]);
+            let read = buf.len();
+            input.consume(read);
+        }
+    }
+
+    /// One line, with its end of line if it has one.
+    fn read_line(
+        &mut self,
+        raw: &[u8],
+        line: u64,
+        file_index: usize,
+        app: Option<Sym>,
+        file: &SessionFile<'_>,
+    ) -> Result<(), ImportError> {
         let line_error = |line: u64, (field, message): FieldError| ImportError::Line {
             file: file.name.to_owned(),
             line,
             field,
             message,
         };
-        let mut raw = Vec::new();
-        let mut line = 0;
-        loop {
-            raw.clear();
-            let read = input
-                .read_until(b'\n', &mut raw)
-                .map_err(|cause| ImportError::Read {
-                    file: file.name.to_owned(),
-                    line: line + 1,
-                    cause,
-                })?;
-            if read == 0 {
-                break;
-            }
-            line += 1;
-            let text = std::str::from_utf8(&raw).map_err(|e| {
-                line_error(
-                    line,
-                    (String::new(), format!("line is not valid UTF-8 ({e})")),
-                )
-            })?;
-            if text.trim().is_empty() {
-                self.summary.lines_read += 1;
-                self.summary.lines_blank += 1;
-                self.summary.files[file_index].lines_read += 1;
-                self.summary.files[file_index].lines_blank += 1;
-                continue;
-            }
-            let text = text.trim_end_matches(['\n', '\r']);
-            let parsed = parse_line(text, &mut self.strings).map_err(|e| line_error(line, e))?;
-            let node = match &mut self.prompts {
-                Some(p) => p
-                    .add_line(text, file_index)
-                    .map_err(|e| line_error(line, e))?,
-                None => None,
-            };
-            // Counted once classified, so that the counts still reconcile after an error.
+        let text = std::str::from_utf8(raw).map_err(|e| {
+            line_error(
+                line,
+                (String::new(), format!("line is not valid UTF-8 ({e})")),
+            )
+        })?;
+        if text.trim().is_empty() {
             self.summary.lines_read += 1;
+            self.summary.lines_blank += 1;
             self.summary.files[file_index].lines_read += 1;
-            let (key, ts, mut kept) = match parsed {
-                Parsed::NotApiCall(kind) => {
-                    *self.summary.not_api_calls.entry(kind).or_insert(0) += 1;
-                    continue;
+            self.summary.files[file_index].lines_blank += 1;
+            return Ok(());
+        }
+        let text = text.trim_end_matches(['\n', '\r']);
+        let parsed = match fast::parse_line(text, &mut self.strings, &mut self.masks) {
+            Some(parsed) => parsed,
+            None => parse_line(text, &mut self.strings).map_err(|e| line_error(line, e))?,
+        };
+        let node = match &mut self.prompts {
+            Some(p) => p
+                .add_line(text, file_index)
+                .map_err(|e| line_error(line, e))?,
+            None => None,
+        };
+        // Counted once classified, so that the counts still reconcile after an error.
+        self.summary.lines_read += 1;
+        self.summary.files[file_index].lines_read += 1;
+        let (key, ts, mut kept) = match parsed {
+            Parsed::NotApiCall(kind) => {
+                match self.summary.not_api_calls.get_mut(&*kind) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.summary.not_api_calls.insert(kind.into_owned(), 1);
+                    }
                 }
-                Parsed::Synthetic => {
-                    self.summary.synthetic += 1;
-                    continue;
+                return Ok(());
+            }
+            Parsed::Synthetic => {
+                self.summary.synthetic += 1;
+                return Ok(());
+            }
+            Parsed::Call { key, ts, kept } => (key, ts, kept),
+        };
+        kept.app = app;
+        self.summary.files[file_index].usage_lines += 1;
+        if key.0.is_none() && key.1.is_none() {
+            self.calls.push(Call {
+                ts,
+                file: file_index,
+                line,
+                kept,
+                node,
+            });
+            return Ok(());
+        }
+        match self.index.get(&key) {
+            Some(&at) => {
+                let call = &mut self.calls[at];
+                if call.file == file_index {
+                    self.summary.superseded_in_file += 1;
+                } else {
+                    self.summary.duplicates_across_files += 1;
                 }
-                Parsed::Call { key, ts, kept } => (key, ts, kept),
-            };
-            kept.app = app;
-            self.summary.files[file_index].usage_lines += 1;
-            if key.0.is_none() && key.1.is_none() {
+                call.ts = call.ts.min(ts);
+                call.node = call.node.or(node);
+                call.file = file_index;
+                call.line = line;
+                call.kept = kept;
+            }
+            None => {
+                self.index.insert(key, self.calls.len());
                 self.calls.push(Call {
                     ts,
                     file: file_index,
@@ -336,32 +414,6 @@ impl ClaudeCodeImporter {
                     kept,
                     node,
                 });
-                continue;
-            }
-            match self.index.get(&key) {
-                Some(&at) => {
-                    let call = &mut self.calls[at];
-                    if call.file == file_index {
-                        self.summary.superseded_in_file += 1;
-                    } else {
-                        self.summary.duplicates_across_files += 1;
-                    }
-                    call.ts = call.ts.min(ts);
-                    call.node = call.node.or(node);
-                    call.file = file_index;
-                    call.line = line;
-                    call.kept = kept;
-                }
-                None => {
-                    self.index.insert(key, self.calls.len());
-                    self.calls.push(Call {
-                        ts,
-                        file: file_index,
-                        line,
-                        kept,
-                        node,
-                    });
-                }
             }
         }
         Ok(())
@@ -632,9 +684,10 @@ fn add(a: u64, b: u64) -> Option<u64> {
 type CallKey = (Option<Box<str>>, Option<Box<str>>);
 
 /// One line, classified.
-enum Parsed {
-    /// No `message.usage`: counted by kind.
-    NotApiCall(String),
+#[derive(Debug)]
+enum Parsed<'a> {
+    /// No `message.usage`: counted by kind (borrowed from the line by the fast path).
+    NotApiCall(Cow<'a, str>),
     /// Usage with the model `<synthetic>`.
     Synthetic,
     /// An API call's line.
@@ -821,7 +874,7 @@ impl<'de> Visitor<'de> for MessageVisitor {
     }
 }
 
-fn parse_line(text: &str, strings: &mut Interner) -> Result<Parsed, FieldError> {
+fn parse_line(text: &str, strings: &mut Interner) -> Result<Parsed<'static>, FieldError> {
     let raw: RawLine = object_line(text)?;
     let message = match raw.message {
         Message::Object(m) if matches!(m.usage.0, Some(Value::Object(_))) => m,
@@ -837,7 +890,7 @@ fn parse_line(text: &str, strings: &mut Interner) -> Result<Parsed, FieldError> 
                 Some(Value::String(s)) if !s.is_empty() => s,
                 _ => KIND_UNTYPED.to_owned(),
             };
-            return Ok(Parsed::NotApiCall(kind));
+            return Ok(Parsed::NotApiCall(Cow::Owned(kind)));
         }
     };
     let model = match message.model.0 {

@@ -2,7 +2,7 @@
 //! and what they must become. Every output line is read back with the corpus parser, and the
 //! summary is checked against what was written.
 
-use std::io;
+use std::io::{self, BufRead};
 
 use serde_json::{json, Value};
 use tokensim_corpus::{parse_line, Line, Position, Record};
@@ -26,7 +26,7 @@ fn file<'a>(name: &'a str, lines: &[String]) -> File<'a> {
 
 /// An assistant line of one API call, with `patch` merged in (objects merge key by key; `null`
 /// removes a key). The base is a Claude Code 1.0 line with a Sonnet 4 reply.
-fn line(patch: Value) -> String {
+pub(super) fn line(patch: Value) -> String {
     let mut base = json!({
         "parentUuid": "p", "isSidechain": false, "userType": "external", "cwd": "/path/to/Demo",
         "sessionId": "s1", "version": "1.0.98", "gitBranch": "",
@@ -1331,4 +1331,75 @@ fn odd_transcripts_never_panic() {
     ];
     let (shapes, _, _) = seg_run(&[file("s.jsonl", &lines)]).expect("import");
     assert_eq!(shapes.len(), 4);
+}
+
+/// A reader that hands out at most `step` bytes a read.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn lines_across_reads_and_buffers_are_read_whole() {
+    // A line longer than the read buffer, CRLF, blank lines and no end of line at the end.
+    let long = line(
+        json!({"message": {"content": [{"type": "text", "text": "x".repeat(READ_BUFFER + 10)}]}}),
+    );
+    let text = [
+        call("m1", "r1", "2025-09-03T00:47:21Z", 1),
+        long,
+        String::new(),
+        call("m1", "r1", "2025-09-03T00:47:22Z", 2) + "\r",
+        line(json!({"type": "user", "message": {"usage": null}})),
+        call("m2", "r2", "2025-09-03T00:47:23Z", 3),
+    ]
+    .join("\n");
+    let import = |input: &mut dyn BufRead| {
+        let mut importer = ClaudeCodeImporter::new();
+        let source = SessionFile {
+            name: "s.jsonl",
+            project: None,
+        };
+        importer.read(input, &source).expect("reads");
+        let mut out = Vec::new();
+        let summary = importer.finish(&mut out).expect("writes");
+        (out, summary)
+    };
+    let (whole, summary) = import(&mut text.as_bytes());
+    assert_eq!(
+        (
+            summary.lines_read,
+            summary.lines_blank,
+            summary.records_written,
+            summary.superseded_in_file,
+            summary.not_api_calls_total(),
+        ),
+        (6, 1, 3, 1, 1)
+    );
+    for step in [1, 7, 4096, READ_BUFFER - 1] {
+        let trickle = Trickle {
+            data: text.as_bytes(),
+            step,
+        };
+        let (out, s) = import(&mut io::BufReader::with_capacity(step, trickle));
+        assert_eq!((&out, &s), (&whole, &summary), "{step}");
+    }
+}
+
+#[test]
+fn an_error_in_a_line_after_a_long_one_names_its_line() {
+    let long = line(json!({"message": {"content": "y".repeat(2 * READ_BUFFER)}}));
+    check_err(
+        &format!("{long}\n{long}\n{{\"type\": \"user\", \"type\": \"user\"}}\n{long}\n"),
+        "s.jsonl:3: not valid JSON: duplicate field `type` (column 23)",
+    );
 }
