@@ -36,6 +36,8 @@ pub struct Chunk {
     pub first_line: u64,
     /// The lines, each ending in `\n` except perhaps the file's last.
     pub data: Vec<u8>,
+    /// How many lines `data` holds, blank ones included.
+    pub lines: u64,
 }
 
 impl Chunk {
@@ -286,6 +288,7 @@ impl OpenFile {
             file: self.index,
             first_line: self.next_line,
             data,
+            lines,
         };
         self.next_line += lines;
         Ok(Some(chunk))

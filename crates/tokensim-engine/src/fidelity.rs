@@ -353,8 +353,9 @@ fn replay_scope(calls: &mut [Call], catalog: &Catalog) -> Vec<Compared> {
             t.cache_write_5m = split.write_5m;
             t.cache_write_1h = split.write_1h;
             t.cache_read = split.read;
-            let (_, simulated_cost) = price_counterfactual(&call.cf, call.ts.day(), catalog)
-                .expect("a call that priced as recorded prices as simulated");
+            let simulated_cost = price_counterfactual(&call.cf, call.ts.day(), catalog)
+                .expect("a call that priced as recorded prices as simulated")
+                .total();
             Compared {
                 pos: call.pos,
                 id: call.id.take(),

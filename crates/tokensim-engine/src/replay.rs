@@ -12,7 +12,7 @@ use tokensim_corpus::{
     parse_bytes, Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed,
     Timestamp,
 };
-use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Terms, Tokens};
+use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Lookup, ScopeCache, Split};
@@ -300,7 +300,8 @@ struct ChunkResult {
     /// Chunk-local workload table: keys in this result index it until the merge maps them to
     /// the run's table.
     workloads: Interner,
-    /// Chunk-local workspace table (the team slot of each entry), for the jobs' scopes.
+    /// Chunk-local workspace table (the team slot of each entry) of every priced call, for the
+    /// jobs' scopes.
     workspaces: Interner,
     jobs: Vec<Job>,
     interactive: Vec<(u32, Position)>,
@@ -439,14 +440,7 @@ fn run(
     label("replay", sink);
     // The corpus's replay fidelity goes with every scenario that re-simulates; a scenario that
     // is the probe gives it for free, otherwise the probe runs beside the scenarios.
-    let simulating = cfg.scenarios.iter().any(|s| {
-        s.cache.as_ref().is_some_and(|c| {
-            matches!(
-                c.policy,
-                CachePolicy::Replay | CachePolicy::Auto | CachePolicy::Optimal
-            )
-        })
-    });
+    let simulating = cfg.scenarios.iter().any(Scenario::simulates_cache);
     let probe = match cfg.scenarios.iter().position(is_probe) {
         _ if !simulating => Probe::None,
         Some(i) => Probe::Scenario(i as u32),
@@ -662,9 +656,9 @@ impl ScopeState {
             t.cache_write_5m = split.write_5m;
             t.cache_write_1h = split.write_1h;
             t.cache_read = split.read;
-            let (_, cost) = price_counterfactual(&cf, job.key.day, catalog)
+            let cost = price_counterfactual(&cf, job.key.day, catalog)
                 .expect("a counterfactual that priced before simulation prices after");
-            *cost_i += cost;
+            *cost_i += cost.total();
         }
     }
 
@@ -754,13 +748,15 @@ impl CacheStage {
                     t.cache_write_5m = split.write_5m;
                     t.cache_write_1h = split.write_1h;
                     t.cache_read = split.read;
-                    let (mut tally, cost) = price_counterfactual(&job.cf, job.key.day, catalog)
+                    let cost = price_counterfactual(&job.cf, job.key.day, catalog)
                         .expect("a counterfactual that priced before simulation prices after");
+                    let row = out.rows.entry((job.scenario, job.key)).or_default();
+                    add_counterfactual(row, &job.cf, &cost);
                     if comparable {
                         // Both splits add up to the same total, so every misplaced token is
                         // counted twice in the sum of differences.
                         let (agreed, diff) = compare_split(&split, &recorded);
-                        let d = &mut tally.decisions;
+                        let d = &mut row.decisions;
                         d.replay_compared += 1;
                         d.replay_agreed += u64::from(agreed);
                         d.replay_tokens_compared += split.total();
@@ -771,9 +767,8 @@ impl CacheStage {
                         .escalated
                         .as_ref()
                         .map_or(PicoUsd(0), |e| e.1.total());
-                    *out.rows.entry((job.scenario, job.key)).or_default() += &tally;
                     out.costs
-                        .push((job.scenario, job.key.workload, cost + escalated));
+                        .push((job.scenario, job.key.workload, cost.total() + escalated));
                 }
                 if let Some(last) = jobs.last() {
                     state.cache.evict_expired(last.ts.0);
@@ -797,27 +792,32 @@ impl CacheStage {
     }
 }
 
-/// Prices a counterfactual call: its tally (one request) and its cost.
+/// Prices a counterfactual call.
 pub(crate) fn price_counterfactual(
     cf: &Counterfactual,
     day: tokensim_corpus::Day,
     catalog: &Catalog,
-) -> Result<(ScenarioTally, PicoUsd), PricingError> {
+) -> Result<Cost, PricingError> {
     let terms = Terms {
         day,
         batch: cf.batch,
         us_residency: cf.us_residency,
         fast: cf.fast,
     };
-    let cost = catalog.price(cf.model, &cf.tokens, &terms)?;
-    let mut st = ScenarioTally::default();
-    st.tally.requests = 1;
-    st.tally.batch_requests = u64::from(cf.batch);
-    st.batch_input_tokens = if cf.batch { cf.tokens.total_input() } else { 0 };
-    st.tally.tokens = cf.tokens;
-    st.tally.cost = cost;
+    catalog.price(cf.model, &cf.tokens, &terms)
+}
+
+/// Adds a priced counterfactual call (one request) to a scenario row, in place: a row is large,
+/// and building one per call to add it cost more than the pricing.
+pub(crate) fn add_counterfactual(st: &mut ScenarioTally, cf: &Counterfactual, cost: &Cost) {
+    st.tally.requests += 1;
+    st.tally.batch_requests += u64::from(cf.batch);
+    if cf.batch {
+        st.batch_input_tokens += cf.tokens.total_input();
+    }
+    st.tally.tokens += cf.tokens;
+    st.tally.cost += *cost;
     crate::tally::count_decisions(&mut st.decisions, &cf.decisions);
-    Ok((st, cost.total()))
 }
 
 type Histograms = BTreeMap<(Option<u32>, u32), Histogram<u64>>;
@@ -1244,6 +1244,14 @@ fn process_chunk(
     probe: Option<&Scenario>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
+    // Every re-simulating scenario (and the probe) may queue each line: reserved up front, as a
+    // growing vector of calls would copy them over and over.
+    let simulating =
+        scenarios.iter().filter(|s| s.simulates_cache()).count() + usize::from(probe.is_some());
+    if simulating > 0 {
+        res.jobs
+            .reserve(simulating * usize::try_from(chunk.lines).unwrap_or(0));
+    }
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
     for (pos, bytes) in chunk.lines() {
         let line = match parse_bytes(bytes, pos) {
@@ -1280,8 +1288,8 @@ fn process_chunk(
             let mut planned = Vec::with_capacity(scenarios.len());
             for s in scenarios {
                 let cf = plan(s, &line, m, catalog, risk);
-                let priced = price_counterfactual(&cf, line.ts.day(), catalog)?;
-                planned.push((cf, priced));
+                let cost = price_counterfactual(&cf, line.ts.day(), catalog)?;
+                planned.push((cf, cost));
             }
             Ok((m, tally, planned))
         });
@@ -1307,8 +1315,10 @@ fn process_chunk(
                     }
                 };
                 let day = line.ts.day();
-                // The workspace's chunk-local id, looked up once, when a call is re-simulated.
-                let mut ws: Option<u32> = None;
+                // Every priced call's workspace is interned, so that ids follow first appearance
+                // in the corpus whatever the scenarios: the survey pass and the replay pass
+                // (which queue different calls) agree on every scope.
+                let workspace = res.workspaces.id(line.workspace.as_deref(), None, None);
                 res.costs.push((None, workload, tally.cost.total()));
                 batch_observe(
                     res.batch.entry(workload).or_default(),
@@ -1329,7 +1339,7 @@ fn process_chunk(
                         c.failures += u64::from(!e.pass);
                     }
                 }
-                for (i, (cf, (st, cost))) in planned.into_iter().enumerate() {
+                for (i, (cf, cost)) in planned.into_iter().enumerate() {
                     let s = i as u32;
                     if cf.decisions.context_trimmed {
                         *res.trims
@@ -1379,9 +1389,6 @@ fn process_chunk(
                     };
                     if cf.simulate.is_some() {
                         let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
-                        let workspace = *ws.get_or_insert_with(|| {
-                            res.workspaces.id(line.workspace.as_deref(), None, None)
-                        });
                         res.jobs.push(Job {
                             scenario: s,
                             ts: line.ts,
@@ -1392,8 +1399,13 @@ fn process_chunk(
                             min_cacheable_tokens,
                         });
                     } else {
-                        res.costs.push((Some(s), workload, cost + escalated_cost));
-                        *res.scenario_rows.entry((s, key)).or_default() += &st;
+                        res.costs
+                            .push((Some(s), workload, cost.total() + escalated_cost));
+                        add_counterfactual(
+                            res.scenario_rows.entry((s, key)).or_default(),
+                            &cf,
+                            &cost,
+                        );
                     }
                 }
                 let key = Key {
@@ -1406,9 +1418,6 @@ fn process_chunk(
                     // log, never priced.
                     let cf = plan(p, &line, model, catalog, risk);
                     if cf.simulate.is_some() {
-                        let workspace = *ws.get_or_insert_with(|| {
-                            res.workspaces.id(line.workspace.as_deref(), None, None)
-                        });
                         res.jobs.push(Job {
                             scenario: PROBE,
                             ts: line.ts,

@@ -271,6 +271,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether its cache lever re-simulates the cache (`replay`, `auto` or `optimal`), so that its
+    /// calls go through the engine's stateful cache stage.
+    pub fn simulates_cache(&self) -> bool {
+        self.cache.as_ref().is_some_and(|c| {
+            matches!(
+                c.policy,
+                CachePolicy::Replay | CachePolicy::Auto | CachePolicy::Optimal
+            )
+        })
+    }
+
     /// The ids of the levers this scenario sets, in pipeline order.
     pub fn lever_ids(&self) -> Vec<&'static str> {
         let mut v = Vec::new();

@@ -591,7 +591,8 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                         if c.null() {
                             return Some(());
                         }
-                        let mut v = Vec::new();
+                        // Most prompts have a few to a dozen blocks: one allocation, no regrowth.
+                        let mut v = Vec::with_capacity(16);
                         c.array(|c| {
                             v.push(segment(c)?);
                             Some(())
