@@ -1,6 +1,8 @@
 //! The baseline replay: parse, validate, price as recorded, and tally by (workload, model, day).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -399,7 +401,7 @@ fn run(
             &mut quiet,
             reference_flag,
             &mut sorted_mode,
-            Mode::Replay(&Choices::new(), Probe::None),
+            Mode::Replay(&Choices::default(), Probe::None),
             &risk,
         )?;
         for ((w, from, to, task), c) in &out.evals {
@@ -408,7 +410,7 @@ fn run(
             *risk.evals.entry((h, *from, *to, *task)).or_default() += c;
         }
     }
-    let mut choices = Choices::new();
+    let mut choices = Choices::default();
     if survey {
         // The `optimal` policy needs the future: a pass evaluates every candidate per unit, the
         // last one replays each unit with its cheapest (docs/scenarios.md).
@@ -554,7 +556,7 @@ impl AutoStats {
 struct Suffixes {
     last: HashMap<u64, (i64, u64)>,
     /// Blocks seen repeated at the end of a conversation's turns (few: they are fixed texts).
-    known: std::collections::HashSet<u64>,
+    known: FxHashSet<u64>,
 }
 
 impl Suffixes {
@@ -1252,7 +1254,7 @@ fn process_chunk(
         res.jobs
             .reserve(simulating * usize::try_from(chunk.lines).unwrap_or(0));
     }
-    let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::new();
+    let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
     for (pos, bytes) in chunk.lines() {
         let line = match parse_bytes(bytes, pos) {
             Ok(None) => {

@@ -554,7 +554,37 @@ fn fingerprints() {
     assert_ne!(fingerprint("+f"), 0xf);
 }
 
+/// Sixteen digits take the eight-at-a-time path: every byte value at every position is read
+/// as `from_str_radix` reads it.
+#[test]
+fn sixteen_digit_fingerprints_agree_with_from_str_radix_at_every_byte() {
+    let base = *b"0123456789abcDEF";
+    for pos in 0..16 {
+        for byte in 0..=255u8 {
+            let mut v = base;
+            v[pos] = byte;
+            let Ok(s) = std::str::from_utf8(&v) else {
+                continue;
+            };
+            if s.bytes().all(|c| c.is_ascii_hexdigit()) {
+                assert_eq!(fingerprint(s), u64::from_str_radix(s, 16).unwrap(), "{s}");
+            } else {
+                assert_ne!(
+                    fingerprint(s),
+                    u64::from_str_radix(&s.replace(char::from(byte), "0"), 16).unwrap(),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+}
+
 proptest::proptest! {
+    #[test]
+    fn sixteen_hex_digits_read_like_from_str_radix(s in "[0-9a-fA-F]{16}") {
+        proptest::prop_assert_eq!(fingerprint(&s), u64::from_str_radix(&s, 16).unwrap());
+    }
+
     /// The table-driven hex reading agrees with the standard library on any short string: a
     /// string of 1 to 16 hex digits is its number, anything else is not (and is hashed).
     #[test]
