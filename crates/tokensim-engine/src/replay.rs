@@ -617,14 +617,15 @@ struct Drained {
     fidelity: ReplayFidelity,
 }
 
+/// Calls waiting for their scope's replay.
+type Queued = HashMap<Scope, Vec<Job>>;
+
 /// The state of the cache stage across batches.
 #[derive(Default)]
 struct CacheStage {
     states: HashMap<Scope, ScopeState>,
     /// The latest timestamp each scope has replayed (streaming mode checks order against it).
     watermark: HashMap<Scope, Timestamp>,
-    /// Calls waiting for their scope's replay.
-    queued: HashMap<Scope, Vec<Job>>,
 }
 
 impl ScopeState {
@@ -676,19 +677,24 @@ impl ScopeState {
 }
 
 impl CacheStage {
-    fn queue(&mut self, job: Job) {
-        let scope = (job.scenario, job.workspace, job.cf.model);
-        self.queued.entry(scope).or_default().push(job);
-    }
-
     /// Replays every queued call, scopes in parallel, each scope in (timestamp, corpus order).
     /// In streaming mode, returns `None` when a scope would go back in time.
-    fn drain(&mut self, catalog: &Catalog, streaming: bool, mode: Mode) -> Option<Vec<Drained>> {
-        let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(self.queued.len());
-        let mut queued: Vec<(Scope, Vec<Job>)> = self.queued.drain().collect();
+    fn drain(
+        &mut self,
+        queued: Queued,
+        catalog: &Catalog,
+        streaming: bool,
+        mode: Mode,
+    ) -> Option<Vec<Drained>> {
+        let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(queued.len());
+        let mut queued: Vec<(Scope, Vec<Job>)> = queued.into_iter().collect();
         queued.sort_by(|a, b| a.0.cmp(&b.0));
         for (scope, mut jobs) in queued {
-            jobs.sort_by_key(|j| (j.ts, j.pos));
+            // Usually in order already (a time-sorted corpus, merged in chunk order); a call is
+            // large, so the check saves moving every one of them.
+            if !jobs.is_sorted_by_key(|j| (j.ts, j.pos)) {
+                jobs.sort_by_key(|j| (j.ts, j.pos));
+            }
             if streaming {
                 if let Some(&w) = self.watermark.get(&scope) {
                     if jobs[0].ts < w {
@@ -887,7 +893,6 @@ fn pass(
         Mode::Survey => Probe::None,
     };
     let probe_scenario = (probe == Probe::Hidden).then(|| probe_scenario(0));
-    let mut fidelity = ReplayFidelity::default();
     let thresholds = catalog.band_thresholds();
     assert!(
         thresholds.len() < MAX_SIZE_CLASSES,
@@ -903,7 +908,7 @@ fn pass(
         .iter()
         .map(|s| s.path.display().to_string())
         .collect();
-    let mut stats = CorpusStats {
+    let stats = CorpusStats {
         files: paths
             .iter()
             .map(|p| FileStats {
@@ -913,16 +918,10 @@ fn pass(
             .collect(),
         ..CorpusStats::default()
     };
-    let mut rows: BTreeMap<Key, Tally> = BTreeMap::new();
-    let mut scenario_rows: BTreeMap<(u32, Key), ScenarioTally> = BTreeMap::new();
-    let mut histograms: Histograms = BTreeMap::new();
-    let mut interner = Interner::default();
-    let mut workspaces = Interner::default();
-    let mut interactive: BTreeMap<u32, (u64, Position)> = BTreeMap::new();
-    let mut evals: BTreeMap<EvalKey, EvalCount> = BTreeMap::new();
-    let mut batch_stats: BTreeMap<u32, BatchStats> = BTreeMap::new();
-    let mut trims: BTreeMap<TrimKey, u64> = BTreeMap::new();
-    let mut routes: BTreeMap<RouteKey, RouteCount> = BTreeMap::new();
+    let mut m = Merged {
+        stats,
+        ..Merged::default()
+    };
     let mut cache = CacheStage::default();
     let batch_len = rayon::current_num_threads() * 4;
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
@@ -945,156 +944,122 @@ fn pass(
             .map(|h| h.finalize().to_hex().to_string())
             .collect::<Vec<String>>()
     });
+    // Three stages run at once, each on the previous one's output: the pool parses and prices
+    // batch N; the merge adds batch N-1's results to the run's (in chunk order, so ids and
+    // quarantine order stay deterministic) and queues its re-simulated calls by scope; the cache
+    // stage replays the calls queued from batch N-2 (a scope's replay is sequential, so alone it
+    // would leave cores idle). The cache stage's results are sums, merged a round later.
+    let mut reading = true;
+    // Batch N-1: each chunk's file and its result.
+    let mut parsed: Option<(Vec<u32>, Vec<ChunkResult>)> = None;
+    // Calls queued by the last merge (in sorted mode: by every merge so far).
+    let mut to_drain: Queued = Queued::default();
+    let mut drained: Vec<Drained> = Vec::new();
     loop {
         let mut batch: Vec<Chunk> = Vec::with_capacity(batch_len);
-        while batch.len() < batch_len {
+        while reading && batch.len() < batch_len {
             match rx.recv() {
                 Ok(chunk) => batch.push(chunk?),
-                Err(_) => break,
+                Err(_) => reading = false,
             }
         }
-        if batch.is_empty() {
+        let drain_now = !sorted_mode && !to_drain.is_empty();
+        if batch.is_empty() && parsed.is_none() && !drain_now && drained.is_empty() {
             break;
         }
-        // The cache stage replays the previous batch's calls while the pool parses this one:
-        // a scope's replay is sequential, so alone it would leave cores idle. Its results are
-        // sums (order-free), and the calls it replays are all queued before this batch's.
-        let (results, drained): (Vec<ChunkResult>, Option<Vec<Drained>>) = rayon::join(
+        let jobs = if drain_now {
+            std::mem::take(&mut to_drain)
+        } else {
+            Queued::default()
+        };
+        let to_merge = parsed.take();
+        let merge_drained_now = std::mem::take(&mut drained);
+        let ((results, replayed), merged) = rayon::join(
             || {
-                batch
-                    .par_iter()
-                    .map(|c| {
-                        process_chunk(
-                            c,
-                            catalog,
-                            &thresholds,
-                            &cfg.scenarios,
-                            risk,
-                            cfg.owner_tag.as_deref(),
-                            probe_scenario.as_ref(),
-                        )
-                    })
-                    .collect()
+                rayon::join(
+                    || -> Vec<ChunkResult> {
+                        batch
+                            .par_iter()
+                            .map(|c| {
+                                process_chunk(
+                                    c,
+                                    catalog,
+                                    &thresholds,
+                                    &cfg.scenarios,
+                                    risk,
+                                    cfg.owner_tag.as_deref(),
+                                    probe_scenario.as_ref(),
+                                )
+                            })
+                            .collect()
+                    },
+                    || {
+                        if drain_now {
+                            cache.drain(jobs, catalog, true, mode)
+                        } else {
+                            Some(Vec::new())
+                        }
+                    },
+                )
             },
-            || {
-                if sorted_mode {
-                    Some(Vec::new())
-                } else {
-                    cache.drain(catalog, true, mode)
+            || -> Result<Queued, ReplayError> {
+                m.add_drained(merge_drained_now);
+                let mut queued = Queued::default();
+                if let Some((files, results)) = to_merge {
+                    for (file, res) in files.into_iter().zip(results) {
+                        m.add_chunk(file, res, &mut queued, cfg, &paths, &mut *sink)?;
+                    }
                 }
+                Ok(queued)
             },
         );
-        match drained {
-            None => {
-                // A scope went back in time. Dropping the receiver stops the reader thread at
-                // its next send.
-                drop(rx);
-                let _ = reader_thread.join();
-                return Ok(None);
+        // On an error, returning drops the receiver, which stops the reader thread at its next
+        // send.
+        let queued = merged?;
+        let Some(replayed) = replayed else {
+            // A scope went back in time.
+            drop(rx);
+            let _ = reader_thread.join();
+            return Ok(None);
+        };
+        drained = replayed;
+        if sorted_mode {
+            for (scope, jobs) in queued {
+                to_drain.entry(scope).or_default().extend(jobs);
             }
-            Some(done) => merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity),
+        } else {
+            to_drain = queued;
         }
-        for (chunk, res) in batch.iter().zip(results) {
-            let f = chunk.file as usize;
-            let fs = &mut stats.files[f];
-            fs.header |= res.header;
-            fs.records += res.records;
-            fs.priced += res.priced;
-            stats.blank_lines += res.blank;
-            stats.aggregated += res.aggregated;
-            fidelity.not_compared += res.probe_not_compared;
-            for (line, err, raw) in res.bad {
-                if !cfg.quarantine {
-                    return Err(CorpusError::Line {
-                        path: cfg.corpus[f].clone(),
-                        line,
-                        error: err,
-                    }
-                    .into());
-                }
-                fs.quarantined += 1;
-                let key = if err.field.is_empty() {
-                    "(line)".to_string()
-                } else {
-                    field_kind(&err.field)
-                };
-                *stats.quarantine_by_field.entry(key).or_default() += 1;
-                sink.quarantined(&Quarantined {
-                    file: paths[f].clone(),
-                    line,
-                    field: err.field,
-                    reason: err.message,
-                    raw,
-                });
+        if !batch.is_empty() {
+            let files: Vec<u32> = batch.iter().map(|c| c.file).collect();
+            for chunk in batch {
+                recycler.give(chunk.data);
             }
-            stats.first_ts = min_opt(stats.first_ts, res.first_ts);
-            stats.last_ts = max_opt(stats.last_ts, res.last_ts);
-            // Chunk-local workload ids become the run's, in order of first appearance.
-            let remap: Vec<u32> = res
-                .workloads
-                .list
-                .iter()
-                .map(|w| interner.id(w.team.as_deref(), w.app.as_deref(), w.feature.as_deref()))
-                .collect();
-            let global = |k: Key| Key {
-                workload: remap[k.workload as usize],
-                ..k
-            };
-            for (k, t) in res.rows {
-                *rows.entry(global(k)).or_default() += &t;
-            }
-            for ((s, k), t) in res.scenario_rows {
-                *scenario_rows.entry((s, global(k))).or_default() += &t;
-            }
-            for (s, w, c) in res.costs {
-                record_cost(&mut histograms, s, remap[w as usize], c);
-            }
-            for ((s, w, m, task), n) in res.trims {
-                *trims.entry((s, remap[w as usize], m, task)).or_default() += n;
-            }
-            for (w, b) in res.batch {
-                *batch_stats.entry(remap[w as usize]).or_default() += &b;
-            }
-            for ((w, from, to, task), c) in res.evals {
-                *evals
-                    .entry((remap[w as usize], from, to, task))
-                    .or_default() += &c;
-            }
-            for ((s, w, from, to, task), c) in res.routes {
-                *routes
-                    .entry((s, remap[w as usize], from, to, task))
-                    .or_default() += &c;
-            }
-            for (s, pos) in res.interactive {
-                let e = interactive.entry(s).or_insert((0, pos));
-                e.0 += 1;
-                e.1 = e.1.min(pos);
-            }
-            let ws_remap: Vec<u32> = res
-                .workspaces
-                .list
-                .iter()
-                .map(|w| workspaces.id(w.team.as_deref(), None, None))
-                .collect();
-            for mut job in res.jobs {
-                job.key = global(job.key);
-                job.workspace = ws_remap[job.workspace as usize];
-                cache.queue(job);
-            }
-        }
-        for chunk in batch {
-            recycler.give(chunk.data);
+            parsed = Some((files, results));
         }
         sink.progress(progress.load(Ordering::Relaxed), total_bytes);
     }
-    // The last batch's calls (all of them in sorted mode). In streaming mode they still go
-    // through the order check.
-    let Some(done) = cache.drain(catalog, !sorted_mode, mode) else {
-        drop(rx);
-        let _ = reader_thread.join();
-        return Ok(None);
-    };
-    merge_drained(done, &mut scenario_rows, &mut histograms, &mut fidelity);
+    if sorted_mode {
+        // Every re-simulated call, each scope sorted.
+        let done = cache
+            .drain(std::mem::take(&mut to_drain), catalog, false, mode)
+            .expect("a drain that does not stream does not check order");
+        m.add_drained(done);
+    }
+    let Merged {
+        mut stats,
+        rows,
+        scenario_rows,
+        histograms,
+        interner,
+        workspaces: _,
+        interactive,
+        evals,
+        batch_stats,
+        trims,
+        routes,
+        fidelity,
+    } = m;
     drop(rx);
     let digests = reader_thread
         .join()
@@ -1189,21 +1154,144 @@ fn pass(
     Ok(Some((outcome, choices)))
 }
 
-/// Adds the cache stage's results to the run's rows and histograms (sums: order-free).
-fn merge_drained(
-    done: Vec<Drained>,
-    scenario_rows: &mut BTreeMap<(u32, Key), ScenarioTally>,
-    histograms: &mut Histograms,
-    fidelity: &mut ReplayFidelity,
-) {
-    for d in done {
-        add_fidelity(fidelity, &d.fidelity);
-        for (k, t) in d.rows {
-            *scenario_rows.entry(k).or_default() += &t;
+/// The run's accumulators: what the merge stage adds every chunk's results to.
+#[derive(Default)]
+struct Merged {
+    stats: CorpusStats,
+    rows: BTreeMap<Key, Tally>,
+    scenario_rows: BTreeMap<(u32, Key), ScenarioTally>,
+    histograms: Histograms,
+    interner: Interner,
+    workspaces: Interner,
+    interactive: BTreeMap<u32, (u64, Position)>,
+    evals: BTreeMap<EvalKey, EvalCount>,
+    batch_stats: BTreeMap<u32, BatchStats>,
+    trims: BTreeMap<TrimKey, u64>,
+    routes: BTreeMap<RouteKey, RouteCount>,
+    fidelity: ReplayFidelity,
+}
+
+impl Merged {
+    /// Adds the cache stage's results to the run's rows and histograms (sums: order-free).
+    fn add_drained(&mut self, done: Vec<Drained>) {
+        for d in done {
+            add_fidelity(&mut self.fidelity, &d.fidelity);
+            for (k, t) in d.rows {
+                *self.scenario_rows.entry(k).or_default() += &t;
+            }
+            for (s, w, c) in d.costs {
+                record_cost(&mut self.histograms, Some(s), w, c);
+            }
         }
-        for (s, w, c) in d.costs {
-            record_cost(histograms, Some(s), w, c);
+    }
+
+    /// Adds one chunk's results (chunks in corpus order), and queues its re-simulated calls by
+    /// scope. A bad line stops the run here unless it is quarantined.
+    fn add_chunk(
+        &mut self,
+        file: u32,
+        res: ChunkResult,
+        queued: &mut Queued,
+        cfg: &ReplayConfig,
+        paths: &[String],
+        sink: &mut (dyn Sink + Send),
+    ) -> Result<(), ReplayError> {
+        let f = file as usize;
+        let stats = &mut self.stats;
+        let fs = &mut stats.files[f];
+        fs.header |= res.header;
+        fs.records += res.records;
+        fs.priced += res.priced;
+        stats.blank_lines += res.blank;
+        stats.aggregated += res.aggregated;
+        self.fidelity.not_compared += res.probe_not_compared;
+        for (line, err, raw) in res.bad {
+            if !cfg.quarantine {
+                return Err(CorpusError::Line {
+                    path: cfg.corpus[f].clone(),
+                    line,
+                    error: err,
+                }
+                .into());
+            }
+            fs.quarantined += 1;
+            let key = if err.field.is_empty() {
+                "(line)".to_string()
+            } else {
+                field_kind(&err.field)
+            };
+            *stats.quarantine_by_field.entry(key).or_default() += 1;
+            sink.quarantined(&Quarantined {
+                file: paths[f].clone(),
+                line,
+                field: err.field,
+                reason: err.message,
+                raw,
+            });
         }
+        stats.first_ts = min_opt(stats.first_ts, res.first_ts);
+        stats.last_ts = max_opt(stats.last_ts, res.last_ts);
+        // Chunk-local workload ids become the run's, in order of first appearance.
+        let interner = &mut self.interner;
+        let remap: Vec<u32> = res
+            .workloads
+            .list
+            .iter()
+            .map(|w| interner.id(w.team.as_deref(), w.app.as_deref(), w.feature.as_deref()))
+            .collect();
+        let global = |k: Key| Key {
+            workload: remap[k.workload as usize],
+            ..k
+        };
+        for (k, t) in res.rows {
+            *self.rows.entry(global(k)).or_default() += &t;
+        }
+        for ((s, k), t) in res.scenario_rows {
+            *self.scenario_rows.entry((s, global(k))).or_default() += &t;
+        }
+        for (s, w, c) in res.costs {
+            record_cost(&mut self.histograms, s, remap[w as usize], c);
+        }
+        for ((s, w, m, task), n) in res.trims {
+            *self
+                .trims
+                .entry((s, remap[w as usize], m, task))
+                .or_default() += n;
+        }
+        for (w, b) in res.batch {
+            *self.batch_stats.entry(remap[w as usize]).or_default() += &b;
+        }
+        for ((w, from, to, task), c) in res.evals {
+            *self
+                .evals
+                .entry((remap[w as usize], from, to, task))
+                .or_default() += &c;
+        }
+        for ((s, w, from, to, task), c) in res.routes {
+            *self
+                .routes
+                .entry((s, remap[w as usize], from, to, task))
+                .or_default() += &c;
+        }
+        for (s, pos) in res.interactive {
+            let e = self.interactive.entry(s).or_insert((0, pos));
+            e.0 += 1;
+            e.1 = e.1.min(pos);
+        }
+        let workspaces = &mut self.workspaces;
+        let ws_remap: Vec<u32> = res
+            .workspaces
+            .list
+            .iter()
+            .map(|w| workspaces.id(w.team.as_deref(), None, None))
+            .collect();
+        for mut job in res.jobs {
+            job.key = global(job.key);
+            job.workspace = ws_remap[job.workspace as usize];
+            let scope = (job.scenario, job.workspace, job.cf.model);
+            queued.entry(scope).or_default().push(job);
+        }
+        Ok(())
     }
 }
 
