@@ -303,7 +303,68 @@ fn ttl(v: &str) -> R<CacheTtl> {
     }
 }
 
+/// A plain count at `b[*i..]` in a template: digits without a leading zero (unless it is the
+/// only one) that fit in a u64. The template's next literal rules out a fraction or exponent.
+fn template_count(b: &[u8], i: &mut usize) -> R<u64> {
+    let d = *i;
+    let mut v: u64 = 0;
+    while let Some(&x) = b.get(*i).filter(|x| x.is_ascii_digit()) {
+        v = v.checked_mul(10)?.checked_add(u64::from(x - b'0'))?;
+        *i += 1;
+    }
+    if *i == d || (b[d] == b'0' && *i - d > 1) {
+        return None;
+    }
+    Some(v)
+}
+
+/// Matches the literal `l` at `b[*i..]` and moves past it.
+fn template_lit(b: &[u8], i: &mut usize, l: &[u8]) -> R<()> {
+    b.get(*i..*i + l.len()).filter(|w| *w == l)?;
+    *i += l.len();
+    Some(())
+}
+
+/// The writers' usage layout, matched byte for byte: the four counts, then optionally the
+/// `cache_creation` split, and nothing else. Anything else returns `None` without moving the
+/// cursor, and the general walk reads it.
+fn usage_template<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
+    c.ws();
+    let b = c.b;
+    let mut i = c.i;
+    let mut u = empty_usage();
+    template_lit(b, &mut i, b"{\"input_tokens\":")?;
+    u.input_tokens = Count(template_count(b, &mut i)?);
+    template_lit(b, &mut i, b",\"output_tokens\":")?;
+    u.output_tokens = Count(template_count(b, &mut i)?);
+    template_lit(b, &mut i, b",\"cache_creation_input_tokens\":")?;
+    u.cache_creation_input_tokens = Count(template_count(b, &mut i)?);
+    template_lit(b, &mut i, b",\"cache_read_input_tokens\":")?;
+    u.cache_read_input_tokens = Count(template_count(b, &mut i)?);
+    if b.get(i) == Some(&b',') {
+        template_lit(
+            b,
+            &mut i,
+            b",\"cache_creation\":{\"ephemeral_5m_input_tokens\":",
+        )?;
+        let five = template_count(b, &mut i)?;
+        template_lit(b, &mut i, b",\"ephemeral_1h_input_tokens\":")?;
+        let hour = template_count(b, &mut i)?;
+        template_lit(b, &mut i, b"}")?;
+        u.cache_creation = Some(RawCacheCreation {
+            ephemeral_5m_input_tokens: Count(five),
+            ephemeral_1h_input_tokens: Count(hour),
+        });
+    }
+    template_lit(b, &mut i, b"}")?;
+    c.i = i;
+    Some(u)
+}
+
 fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
+    if let Some(u) = usage_template(c) {
+        return Some(u);
+    }
     let (mut input, mut output, mut creation, mut read) = (None, None, None, None);
     let mut u = empty_usage();
     c.object(|c, k| {
@@ -372,11 +433,7 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     let start = c.i;
     let b = c.b;
     let mut i = start;
-    let lit = |i: &mut usize, l: &[u8]| -> R<()> {
-        b.get(*i..*i + l.len()).filter(|w| *w == l)?;
-        *i += l.len();
-        Some(())
-    };
+    let lit = |i: &mut usize, l: &[u8]| template_lit(b, i, l);
     lit(&mut i, b"{\"role\":\"")?;
     let role = match b.get(i)? {
         b's' => (RawRole::System, &b"system\""[..]),
@@ -399,15 +456,7 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     let hash = &c.s[h..i];
     i += 1;
     lit(&mut i, b",\"tokens\":")?;
-    let d = i;
-    let mut tokens: u64 = 0;
-    while let Some(&x) = b.get(i).filter(|x| x.is_ascii_digit()) {
-        tokens = tokens.checked_mul(10)?.checked_add(u64::from(x - b'0'))?;
-        i += 1;
-    }
-    if i == d || (b[d] == b'0' && i - d > 1) {
-        return None;
-    }
+    let tokens = template_count(b, &mut i)?;
     lit(&mut i, b",\"cache_control\":")?;
     let cc = match b.get(i)? {
         b'n' => {
@@ -665,6 +714,35 @@ mod tests {
         };
         let got = segment_template(&mut c).map(|s| (s.tokens.0, s.cache_control.0));
         (got, c.i)
+    }
+
+    #[test]
+    fn the_usage_template_takes_the_writers_layouts_and_nothing_else() {
+        let usage = |text: &str| {
+            let mut c = Cursor {
+                b: text.as_bytes(),
+                s: text,
+                i: 0,
+            };
+            let got = super::usage_template(&mut c).map(|u| {
+                (
+                    u.input_tokens.0,
+                    u.cache_creation.map(|c| c.ephemeral_1h_input_tokens.0),
+                )
+            });
+            (got, c.i)
+        };
+        let t = r#"{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":3,"cache_read_input_tokens":4},"#;
+        assert_eq!(usage(t), (Some((1, None)), t.len() - 1));
+        let t = r#"{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":3,"cache_read_input_tokens":4,"cache_creation":{"ephemeral_5m_input_tokens":1,"ephemeral_1h_input_tokens":2}}"#;
+        assert_eq!(usage(t), (Some((1, Some(2))), t.len()));
+        for t in [
+            r#"{"output_tokens":2,"input_tokens":1,"cache_creation_input_tokens":3,"cache_read_input_tokens":4}"#,
+            r#"{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":3,"cache_read_input_tokens":4,"speed":"fast"}"#,
+            r#"{"input_tokens":01,"output_tokens":2,"cache_creation_input_tokens":3,"cache_read_input_tokens":4}"#,
+        ] {
+            assert_eq!(usage(t), (None, 0), "{t}");
+        }
     }
 
     #[test]

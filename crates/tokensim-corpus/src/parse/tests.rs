@@ -258,6 +258,77 @@ fn segment_template_near_misses_agree_with_serde() {
     );
 }
 
+/// The usage template and the general walk give the same record or error as serde, on the
+/// writers' two layouts and on near misses of them.
+#[test]
+fn usage_template_near_misses_agree_with_serde() {
+    let plain = r#""usage":{"input_tokens":10,"output_tokens":20,"cache_creation_input_tokens":30,"cache_read_input_tokens":40}"#;
+    let split = r#""usage":{"input_tokens":10,"output_tokens":20,"cache_creation_input_tokens":30,"cache_read_input_tokens":40,"cache_creation":{"ephemeral_5m_input_tokens":12,"ephemeral_1h_input_tokens":18}}"#;
+    assert!(GOOD.contains(plain));
+    let mut usages = vec![plain.to_string(), split.to_string()];
+    for (from, to) in [
+        (r#""input_tokens":10"#, r#""input_tokens":010"#),
+        (r#""input_tokens":10"#, r#""input_tokens":1e1"#),
+        (r#""input_tokens":10"#, r#""input_tokens":10.0"#),
+        (r#""input_tokens":10"#, r#""input_tokens":-10"#),
+        (r#""input_tokens":10"#, r#""input_tokens":null"#),
+        (
+            r#""input_tokens":10"#,
+            r#""input_tokens":18446744073709551616"#,
+        ),
+        (r#""output_tokens":20"#, r#""output_tokens": 20"#),
+        (r#""output_tokens":20"#, r#""output_tokens":0"#),
+        (
+            r#""ephemeral_5m_input_tokens":12"#,
+            r#""ephemeral_5m_input_tokens":13"#,
+        ),
+        (
+            r#""ephemeral_1h_input_tokens":18"#,
+            r#""ephemeral_1h_input_tokens":"18""#,
+        ),
+        (
+            r#"18}}"#,
+            r#"18},"server_tool_use":{"web_search_requests":2}}"#,
+        ),
+        (r#"18}}"#, r#"18},"input_tokens":1}"#),
+        (r#"18}}"#, r#"18,"x":1}}"#),
+        (r#""cache_creation":{"#, r#""cache_creation":null,"x":{"#),
+        (
+            r#""cache_read_input_tokens":40,"#,
+            r#""cache_read_input_tokens":40 ,"#,
+        ),
+        (r#"{"input_tokens""#, r#"{ "input_tokens""#),
+    ] {
+        let base = if split.contains(from) { split } else { plain };
+        assert!(base.contains(from), "{from}");
+        usages.push(base.replacen(from, to, 1));
+    }
+    usages.push(plain.replace("40}", "40,\"service_tier\":\"batch\"}"));
+    usages.push(
+        plain
+            .replace(r#""output_tokens":20,"#, "")
+            .replace("40}", "40,\"output_tokens\":20}"),
+    );
+    for u in &usages {
+        let line = GOOD.replacen(plain, u, 1);
+        let want = parse_record_serde(&line, pos());
+        let got = parse_line(&line, pos(), false).map(|l| match l {
+            Line::Record(r) => *r,
+            Line::Header => panic!("not a header"),
+        });
+        assert_eq!(got, want, "{line}");
+        if let Some(raw) = fast::scan(&line) {
+            assert_eq!(raw.validate(pos()), want, "{line}");
+        }
+    }
+    let line = GOOD.replacen(plain, split, 1);
+    let r = record(&line);
+    assert_eq!(
+        (r.usage.cache_write_5m_tokens, r.usage.cache_write_1h_tokens),
+        (12, 18)
+    );
+}
+
 #[test]
 fn segment_field_errors() {
     let seg = |s: &str| err_of(&with_segments(s));
