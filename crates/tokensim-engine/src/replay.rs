@@ -1285,6 +1285,16 @@ impl Merged {
             .iter()
             .map(|w| workspaces.id(w.team.as_deref(), None, None))
             .collect();
+        // Each scope's queue sized before the calls move in: a call is large, and growing the
+        // queues would copy every one of them again.
+        let mut per_scope: HashMap<Scope, usize> = HashMap::default();
+        for job in &res.jobs {
+            let scope = (job.scenario, ws_remap[job.workspace as usize], job.cf.model);
+            *per_scope.entry(scope).or_default() += 1;
+        }
+        for (scope, n) in per_scope {
+            queued.entry(scope).or_default().reserve(n);
+        }
         for mut job in res.jobs {
             job.key = global(job.key);
             job.workspace = ws_remap[job.workspace as usize];
@@ -1338,10 +1348,14 @@ fn process_chunk(
     // growing vector of calls would copy them over and over.
     let simulating =
         scenarios.iter().filter(|s| s.simulates_cache()).count() + usize::from(probe.is_some());
+    let lines = usize::try_from(chunk.lines).unwrap_or(0);
     if simulating > 0 {
-        res.jobs
-            .reserve(simulating * usize::try_from(chunk.lines).unwrap_or(0));
+        res.jobs.reserve(simulating * lines);
     }
+    // A cost for the baseline and each scenario, except the re-simulated ones (the cache stage
+    // records those).
+    res.costs
+        .reserve((1 + scenarios.len() - simulating.min(scenarios.len())) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
     for (pos, bytes) in chunk.lines() {
         let line = match parse_bytes(bytes, pos) {

@@ -672,25 +672,30 @@ pub fn plan(
                 cf.decisions.no_prefix_data = true;
             } else {
                 let dropped = cf.trimmed.unwrap_or((0, 0));
-                // Sized up front: collecting through the filter would grow (and copy) the vector
-                // several times for every simulated call.
-                let mut blocks: Vec<Block> = Vec::with_capacity(r.segments.len());
-                blocks.extend(
-                    r.segments
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
-                        .map(|(_, seg)| seg)
-                        .map(|seg| Block {
-                            hash: seg.hash,
-                            tokens: scale(seg.tokens, ratio),
-                            tool_result: seg.role == Role::ToolResult,
-                            breakpoint: seg.cache_control.map(|t| match t {
-                                tokensim_corpus::CacheTtl::FiveMinutes => Ttl::FiveMinutes,
-                                tokensim_corpus::CacheTtl::OneHour => Ttl::OneHour,
-                            }),
-                        }),
-                );
+                let block = |seg: &tokensim_corpus::Segment| Block {
+                    hash: seg.hash,
+                    tokens: scale(seg.tokens, ratio),
+                    tool_result: seg.role == Role::ToolResult,
+                    breakpoint: seg.cache_control.map(|t| match t {
+                        tokensim_corpus::CacheTtl::FiveMinutes => Ttl::FiveMinutes,
+                        tokensim_corpus::CacheTtl::OneHour => Ttl::OneHour,
+                    }),
+                };
+                // Untrimmed (the common case), the blocks are a plain map of the segments, which
+                // collects in one tight loop; a trim filters into a vector sized up front.
+                let mut blocks: Vec<Block> = if dropped.0 == dropped.1 {
+                    r.segments.iter().map(block).collect()
+                } else {
+                    let mut v = Vec::with_capacity(r.segments.len());
+                    v.extend(
+                        r.segments
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
+                            .map(|(_, seg)| block(seg)),
+                    );
+                    v
+                };
                 if matches!(policy, CachePolicy::Auto | CachePolicy::Optimal) {
                     for b in blocks.iter_mut() {
                         b.breakpoint = None;
