@@ -368,6 +368,10 @@ pub struct ClaudeCodeArgs {
     /// Write usage only, no prompt segments, even with --salt-file.
     #[arg(long)]
     pub no_segments: bool,
+    /// Threads that parse session files (default: one per core). The corpus and the summary are
+    /// identical for any value.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 /// Output formats of reports.

@@ -582,18 +582,29 @@ fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
              `head -c 32 /dev/urandom > salt`) to also write prompt segments for cache replays"
         );
     }
-    let paths = find_session_files(&a.inputs)?;
-    let mut importer = ClaudeCodeImporter::with_options(&opts);
-    for path in &paths {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let name = path.display().to_string();
-        let project = project_of(path);
-        let source = SessionFile {
-            name: &name,
-            project: project.as_deref(),
-        };
-        importer.read(std::io::BufReader::new(file), &source)?;
+    if a.threads == Some(0) {
+        bail!("--threads must be at least 1");
     }
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let paths = find_session_files(&a.inputs)?;
+    let names: Vec<(String, Option<String>)> = paths
+        .iter()
+        .map(|p| (p.display().to_string(), project_of(p)))
+        .collect();
+    let sources: Vec<SessionFile<'_>> = names
+        .iter()
+        .map(|(name, project)| SessionFile {
+            name,
+            project: project.as_deref(),
+        })
+        .collect();
+    let mut importer = ClaudeCodeImporter::with_options(&opts).with_threads(threads);
+    importer.read_files(&sources, |i| {
+        let path = &paths[i];
+        File::open(path).with_context(|| format!("cannot open {}", path.display()))
+    })?;
     let s = write_corpus(&a.output, |w| Ok(importer.finish(w)?))?;
     let kinds: String = s
         .not_api_calls

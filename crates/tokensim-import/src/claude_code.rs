@@ -12,13 +12,18 @@
 //! Deciding which line is the last needs the whole input, so, unlike the Mooncake importer, this
 //! one holds one small record per distinct API call (never a log line) until
 //! [`ClaudeCodeImporter::finish`] writes them.
+//!
+//! [`ClaudeCodeImporter::read_files`] parses several files at once on scoped threads and adds
+//! them in file order; `finish` serializes records on the same number of threads. What depends on
+//! other lines is done on one thread in order, so nothing written depends on the thread count.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs;
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::mpsc;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -39,6 +44,16 @@ pub use segments::{
 
 /// The size of the read buffer: most session files fit in a few reads.
 const READ_BUFFER: usize = 256 * 1024;
+
+/// How many parsed files each worker of [`ClaudeCodeImporter::read_files`] may hold, waiting for
+/// their turn, besides the one it is parsing.
+const FILES_AHEAD: usize = 2;
+
+/// Records per chunk when the workers serialize the records (few in tests, to have many chunks).
+const RECORDS_PER_CHUNK: usize = if cfg!(test) { 64 } else { 4096 };
+
+/// How many serialized chunks each worker may hold, waiting for their turn.
+const CHUNKS_AHEAD: usize = 2;
 
 /// The `team` of every record: the workload is (`claude-code`, project, main or sidechain).
 pub const TEAM: &str = "claude-code";
@@ -203,6 +218,9 @@ pub struct ClaudeCodeImporter {
     prompts: Option<segments::Prompts>,
     /// Scratch space of the fast path.
     masks: Vec<u64>,
+    /// Threads of [`read_files`](Self::read_files) and [`finish`](Self::finish); 0 and 1 both
+    /// mean none besides the caller's.
+    threads: usize,
 }
 
 /// One API call: its earliest timestamp and everything else from its last line.
@@ -271,115 +289,141 @@ impl ClaudeCodeImporter {
         input: R,
         file: &SessionFile<'_>,
     ) -> Result<(), ImportError> {
+        self.read_input(input, file)
+    }
+
+    /// [`read`](Self::read) for any reader (it is buffered here).
+    fn read_input<R: Read>(&mut self, input: R, file: &SessionFile<'_>) -> Result<(), ImportError> {
+        let mut scratch = std::mem::take(&mut self.masks);
+        let parsed = parse_file(input, file.name, self.key(), &mut scratch);
+        self.masks = scratch;
+        self.add_file(parsed, file)
+    }
+
+    /// Uses up to `threads` threads in [`read_files`](Self::read_files) and
+    /// [`finish`](Self::finish) (1 by default). The output and the summary are the same for any
+    /// number.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Reads `files` in order, as many [`read`](Self::read)s one after the other would, with the
+    /// same result and the same first error, but parsing several files at once when
+    /// [`with_threads`](Self::with_threads) allows. `open(i)` opens `files[i]`; it may be called
+    /// on other threads, in any order, and its error stops the import when file `i`'s turn comes
+    /// (the files before it read).
+    ///
+    /// Only the parsing, which depends on nothing but the line, runs on the workers; each file's
+    /// parsed lines are then added on this thread, in file order, so matching the lines of a call
+    /// across files, the counts and the output do not depend on the number of threads. Each
+    /// worker parses at most a few files ahead of the one being added.
+    pub fn read_files<R, E, O>(&mut self, files: &[SessionFile<'_>], open: O) -> Result<(), E>
+    where
+        R: Read,
+        E: From<ImportError> + Send,
+        O: Fn(usize) -> Result<R, E> + Sync,
+    {
+        let workers = self.threads.min(files.len());
+        if workers <= 1 {
+            for (i, file) in files.iter().enumerate() {
+                self.read_input(open(i)?, file)?;
+            }
+            return Ok(());
+        }
+        let key = self.key().copied();
+        std::thread::scope(|scope| {
+            // Worker `w` parses files `w`, `w + workers`, ... and hands them over in that order
+            // through its own bounded channel, so the files are taken back in order by cycling
+            // through the channels. A worker stops when its channel is dropped (an error here).
+            let mut channels = Vec::with_capacity(workers);
+            for w in 0..workers {
+                let (tx, rx) = mpsc::sync_channel::<Result<ParsedFile, E>>(FILES_AHEAD);
+                channels.push(rx);
+                let open = &open;
+                scope.spawn(move || {
+                    let mut scratch = Vec::new();
+                    for i in (w..files.len()).step_by(workers) {
+                        let parsed = open(i).map(|input| {
+                            parse_file(input, files[i].name, key.as_ref(), &mut scratch)
+                        });
+                        if tx.send(parsed).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            for (i, file) in files.iter().enumerate() {
+                let parsed = channels[i % workers]
+                    .recv()
+                    .expect("a worker thread of the import panicked")?;
+                self.add_file(parsed, file)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The fingerprint key, when segments are on.
+    fn key(&self) -> Option<&[u8; 32]> {
+        self.prompts.as_ref().map(segments::Prompts::key)
+    }
+
+    /// Adds a parsed file: what needs the lines of earlier files (matching the lines of a call,
+    /// linking the transcript) and the counts. Returns the error that ended the file, if any.
+    fn add_file(&mut self, parsed: ParsedFile, file: &SessionFile<'_>) -> Result<(), ImportError> {
         let file_index = self.summary.files.len();
-        self.summary.files.push(FileSummary {
+        let app = file.project.map(|p| self.strings.get(p));
+        let syms: Vec<Sym> = parsed.strings.iter().map(|s| self.strings.get(s)).collect();
+        let sym = |s: Sym| syms[s.0 as usize];
+        let s = &mut self.summary;
+        s.lines_read += parsed.lines_read;
+        s.lines_blank += parsed.lines_blank;
+        s.synthetic += parsed.synthetic;
+        for (kind, n) in parsed.not_api_calls {
+            match s.not_api_calls.get_mut(&kind) {
+                Some(total) => *total += n,
+                None => {
+                    s.not_api_calls.insert(kind, n);
+                }
+            }
+        }
+        s.files.push(FileSummary {
             name: file.name.to_owned(),
+            lines_read: parsed.lines_read,
+            lines_blank: parsed.lines_blank,
             ..FileSummary::default()
         });
-        let app = file.project.map(|p| self.strings.get(p));
-        // Lines are read where they lie in the buffer, not copied out one by one; the larger
-        // buffer (reads bypass a smaller one of `input`) leaves few lines across two reads.
-        let mut input = io::BufReader::with_capacity(READ_BUFFER, input);
-        // The start of a line that continues in the next read.
-        let mut carry = Vec::new();
-        let mut line = 0;
-        loop {
-            let buf = match input.fill_buf() {
-                Ok(buf) => buf,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(cause) => {
-                    return Err(ImportError::Read {
-                        file: file.name.to_owned(),
-                        line: line + 1,
-                        cause,
-                    })
-                }
+        for line in parsed.lines {
+            let node = match (line.node, &mut self.prompts) {
+                (Some(n), Some(p)) => p.add_prepared(n, file_index),
+                _ => None,
             };
-            if buf.is_empty() {
-                if !carry.is_empty() {
-                    line += 1;
-                    self.read_line(&carry, line, file_index, app, file)?;
-                }
-                return Ok(());
-            }
-            let mut start = 0;
-            for end in memchr::memchr_iter(b'\n', buf) {
-                line += 1;
-                let raw = &buf[start..=end];
-                if carry.is_empty() {
-                    self.read_line(raw, line, file_index, app, file)?;
-                } else {
-                    carry.extend_from_slice(raw);
-                    self.read_line(&carry, line, file_index, app, file)?;
-                    carry.clear();
-                }
-                start = end + 1;
-            }
-            carry.extend_from_slice(&buf[start..]);
-            let read = buf.len();
-            input.consume(read);
+            let Some((key, ts, mut kept)) = line.call else {
+                continue;
+            };
+            kept.app = app;
+            kept.model = sym(kept.model);
+            kept.session = kept.session.map(sym);
+            kept.version = kept.version.map(sym);
+            kept.usage.inference_geo = kept.usage.inference_geo.map(sym);
+            self.add_call(key, ts, kept, node, file_index, line.line);
+        }
+        match parsed.error {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
-    /// One line, with its end of line if it has one.
-    fn read_line(
+    /// One API call's line, in reading order.
+    fn add_call(
         &mut self,
-        raw: &[u8],
-        line: u64,
+        key: CallKey,
+        ts: Timestamp,
+        kept: Kept,
+        node: Option<u32>,
         file_index: usize,
-        app: Option<Sym>,
-        file: &SessionFile<'_>,
-    ) -> Result<(), ImportError> {
-        let line_error = |line: u64, (field, message): FieldError| ImportError::Line {
-            file: file.name.to_owned(),
-            line,
-            field,
-            message,
-        };
-        let text = std::str::from_utf8(raw).map_err(|e| {
-            line_error(
-                line,
-                (String::new(), format!("line is not valid UTF-8 ({e})")),
-            )
-        })?;
-        if text.trim().is_empty() {
-            self.summary.lines_read += 1;
-            self.summary.lines_blank += 1;
-            self.summary.files[file_index].lines_read += 1;
-            self.summary.files[file_index].lines_blank += 1;
-            return Ok(());
-        }
-        let text = text.trim_end_matches(['\n', '\r']);
-        let parsed = match fast::parse_line(text, &mut self.strings, &mut self.masks) {
-            Some(parsed) => parsed,
-            None => parse_line(text, &mut self.strings).map_err(|e| line_error(line, e))?,
-        };
-        let node = match &mut self.prompts {
-            Some(p) => p
-                .add_line(text, file_index)
-                .map_err(|e| line_error(line, e))?,
-            None => None,
-        };
-        // Counted once classified, so that the counts still reconcile after an error.
-        self.summary.lines_read += 1;
-        self.summary.files[file_index].lines_read += 1;
-        let (key, ts, mut kept) = match parsed {
-            Parsed::NotApiCall(kind) => {
-                match self.summary.not_api_calls.get_mut(&*kind) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.summary.not_api_calls.insert(kind.into_owned(), 1);
-                    }
-                }
-                return Ok(());
-            }
-            Parsed::Synthetic => {
-                self.summary.synthetic += 1;
-                return Ok(());
-            }
-            Parsed::Call { key, ts, kept } => (key, ts, kept),
-        };
-        kept.app = app;
+        line: u64,
+    ) {
         self.summary.files[file_index].usage_lines += 1;
         if key.0.is_none() && key.1.is_none() {
             self.calls.push(Call {
@@ -389,7 +433,7 @@ impl ClaudeCodeImporter {
                 kept,
                 node,
             });
-            return Ok(());
+            return;
         }
         match self.index.get(&key) {
             Some(&at) => {
@@ -416,7 +460,6 @@ impl ClaudeCodeImporter {
                 });
             }
         }
-        Ok(())
     }
 
     /// Writes the corpus: a header line, then one record per API call, in the order of each
@@ -427,6 +470,7 @@ impl ClaudeCodeImporter {
             calls,
             strings,
             mut prompts,
+            threads,
             ..
         } = self;
         let call_prompt = |call: &Call| {
@@ -455,109 +499,69 @@ impl ClaudeCodeImporter {
         };
         let mut out = BufWriter::new(out);
         writeln!(out, "{{\"schema\":\"{SCHEMA_V1}\"}}").map_err(write_error)?;
-        let mut tags = Vec::with_capacity(3);
-        for (index, call) in calls.iter().enumerate() {
-            let k = &call.kept;
-            let u = &k.usage;
-            let overflow = || ImportError::Line {
-                file: summary.files[call.file].name.clone(),
-                line: call.line,
-                field: String::new(),
-                message: "the sessions' token total overflows 64 bits".to_owned(),
-            };
-            let (write_5m, write_1h) = u
-                .cache_creation
-                .unwrap_or((u.cache_creation_input_tokens, 0));
-            summary.tokens_input =
-                add(summary.tokens_input, u.input_tokens).ok_or_else(overflow)?;
-            summary.tokens_output =
-                add(summary.tokens_output, u.output_tokens).ok_or_else(overflow)?;
-            summary.tokens_cache_write_5m =
-                add(summary.tokens_cache_write_5m, write_5m).ok_or_else(overflow)?;
-            summary.tokens_cache_write_1h =
-                add(summary.tokens_cache_write_1h, write_1h).ok_or_else(overflow)?;
-            summary.tokens_cache_read =
-                add(summary.tokens_cache_read, u.cache_read_input_tokens).ok_or_else(overflow)?;
-            summary.web_search_requests = add(
-                summary.web_search_requests,
-                u.web_search_requests.unwrap_or(0),
-            )
-            .ok_or_else(overflow)?;
-
-            tags.clear();
-            let session = k.session.map(|s| strings.resolve(s));
-            if let Some(s) = session {
-                tags.push(Tag("session:", s));
-            }
-            if let Some(v) = k.version {
-                tags.push(Tag("version:", strings.resolve(v)));
-            }
-            if k.sidechain {
-                tags.push(Tag("sidechain", ""));
-            }
-            let model = strings.resolve(k.model);
-            let prompt = planner.as_mut().map(|planner| {
-                let planned = planner.next(index, &call_prompt(call));
-                for (rule, detail) in planned.notes {
-                    summary.adjusted.push(CallNote {
-                        file: call.file,
-                        note: LineNote {
-                            line: call.line,
-                            rule,
-                            detail,
-                        },
+        let workers = threads.min(calls.len().div_ceil(RECORDS_PER_CHUNK));
+        if planner.is_none() && workers > 1 && !overflows(&calls) {
+            // Records are written in chunks that the workers serialize, worker `w` chunks `w`,
+            // `w + workers`, ..., while the chunks are written and counted here in order.
+            std::thread::scope(|scope| {
+                let mut channels = Vec::with_capacity(workers);
+                for w in 0..workers {
+                    let (tx, rx) = mpsc::sync_channel::<Vec<u8>>(CHUNKS_AHEAD);
+                    channels.push(rx);
+                    let (calls, strings) = (&calls, &strings);
+                    scope.spawn(move || {
+                        let mut tags = Vec::with_capacity(3);
+                        for chunk in calls.chunks(RECORDS_PER_CHUNK).skip(w).step_by(workers) {
+                            let mut json = Vec::with_capacity(chunk.len() * 512);
+                            for call in chunk {
+                                write_record(&mut json, call, strings, None, &mut tags)
+                                    .expect("a record serializes into memory");
+                            }
+                            if tx.send(json).is_err() {
+                                return;
+                            }
+                        }
                     });
                 }
-                Prompt {
-                    segments: planned.segments,
+                for (c, chunk) in calls.chunks(RECORDS_PER_CHUNK).enumerate() {
+                    let json = channels[c % workers]
+                        .recv()
+                        .expect("a worker thread of the import panicked");
+                    out.write_all(&json).map_err(write_error)?;
+                    for call in chunk {
+                        add_totals(&mut summary, call)?;
+                        count_written(&mut summary, call, &strings);
+                    }
                 }
-            });
-            if let Some(p) = &prompt {
-                summary.records_with_segments += 1;
-                summary.segments_written += p.segments.len() as u64;
-            }
-            let record = OutRecord {
-                id: k.id.as_deref(),
-                ts: call.ts,
-                model,
-                team: TEAM,
-                app: k.app.map(|a| strings.resolve(a)),
-                feature: if k.sidechain { "sidechain" } else { "main" },
-                tags: &tags,
-                task: "code",
-                latency_class: "interactive",
-                conversation_id: session,
-                usage: OutUsage {
-                    input_tokens: u.input_tokens,
-                    output_tokens: u.output_tokens,
-                    cache_creation_input_tokens: u.cache_creation_input_tokens,
-                    cache_read_input_tokens: u.cache_read_input_tokens,
-                    cache_creation: u.cache_creation.map(|(m5, h1)| OutCacheCreation {
-                        ephemeral_5m_input_tokens: m5,
-                        ephemeral_1h_input_tokens: h1,
-                    }),
-                    server_tool_use: u.web_search_requests.map(|n| OutServerToolUse {
-                        web_search_requests: n,
-                    }),
-                    service_tier: u.service_tier,
-                    speed: u.speed,
-                    inference_geo: u.inference_geo.map(|g| strings.resolve(g)),
-                    thinking_tokens: u.thinking_tokens,
-                },
-                prompt: prompt.as_ref(),
-            };
-            serde_json::to_writer(&mut out, &record).map_err(|e| write_error(e.into()))?;
-            out.write_all(b"\n").map_err(write_error)?;
-            summary.records_written += 1;
-            summary.files[call.file].records_written += 1;
-            if k.id.is_none() {
-                summary.written_without_ids += 1;
-            }
-            match summary.records_by_model.get_mut(model) {
-                Some(n) => *n += 1,
-                None => {
-                    summary.records_by_model.insert(model.to_owned(), 1);
+                Ok(())
+            })?;
+        } else {
+            let mut tags = Vec::with_capacity(3);
+            for (index, call) in calls.iter().enumerate() {
+                add_totals(&mut summary, call)?;
+                let prompt = planner.as_mut().map(|planner| {
+                    let planned = planner.next(index, &call_prompt(call));
+                    for (rule, detail) in planned.notes {
+                        summary.adjusted.push(CallNote {
+                            file: call.file,
+                            note: LineNote {
+                                line: call.line,
+                                rule,
+                                detail,
+                            },
+                        });
+                    }
+                    Prompt {
+                        segments: planned.segments,
+                    }
+                });
+                if let Some(p) = &prompt {
+                    summary.records_with_segments += 1;
+                    summary.segments_written += p.segments.len() as u64;
                 }
+                write_record(&mut out, call, &strings, prompt.as_ref(), &mut tags)
+                    .map_err(|e| write_error(e.into()))?;
+                count_written(&mut summary, call, &strings);
             }
         }
         out.flush().map_err(write_error)?;
@@ -674,6 +678,291 @@ pub fn project_of(path: &Path) -> Option<String> {
     after_projects
         .or(dirs.last())
         .map(|d| d.to_string_lossy().into_owned())
+}
+
+/// One file's lines, parsed: everything that depends on nothing but the line, decided on any
+/// thread. [`ClaudeCodeImporter::add_file`] adds it to the import.
+#[derive(Debug, Default)]
+struct ParsedFile {
+    /// The lines classified before the first error (blank ones included).
+    lines_read: u64,
+    lines_blank: u64,
+    synthetic: u64,
+    not_api_calls: BTreeMap<String, u64>,
+    /// The strings the calls' [`Sym`]s stand for, in this file only.
+    strings: Vec<Box<str>>,
+    /// The calls' lines and, when segments are on, every line with a `uuid`, in order.
+    lines: Vec<ParsedLine>,
+    /// The error that ended the file.
+    error: Option<ImportError>,
+}
+
+#[derive(Debug)]
+struct ParsedLine {
+    line: u64,
+    call: Option<(CallKey, Timestamp, Kept)>,
+    node: Option<segments::NodeLine>,
+}
+
+/// Parses one file, up to its first error; `key` is the fingerprint key when segments are on.
+/// `scratch` is the fast path's, kept between files.
+fn parse_file<R: Read>(
+    input: R,
+    name: &str,
+    key: Option<&[u8; 32]>,
+    scratch: &mut Vec<u64>,
+) -> ParsedFile {
+    let mut parser = FileParser {
+        name,
+        key,
+        masks: scratch,
+        strings: Interner::default(),
+        out: ParsedFile::default(),
+    };
+    if let Err(e) = parser.read(input) {
+        parser.out.error = Some(e);
+    }
+    let mut out = parser.out;
+    out.strings = parser.strings.strings;
+    out
+}
+
+struct FileParser<'a> {
+    name: &'a str,
+    key: Option<&'a [u8; 32]>,
+    masks: &'a mut Vec<u64>,
+    strings: Interner,
+    out: ParsedFile,
+}
+
+impl FileParser<'_> {
+    fn read<R: Read>(&mut self, input: R) -> Result<(), ImportError> {
+        // Lines are read where they lie in the buffer, not copied out one by one; the larger
+        // buffer (reads bypass a smaller one of `input`) leaves few lines across two reads.
+        let mut input = io::BufReader::with_capacity(READ_BUFFER, input);
+        // The start of a line that continues in the next read.
+        let mut carry = Vec::new();
+        let mut line = 0;
+        loop {
+            let buf = match input.fill_buf() {
+                Ok(buf) => buf,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(cause) => {
+                    return Err(ImportError::Read {
+                        file: self.name.to_owned(),
+                        line: line + 1,
+                        cause,
+                    })
+                }
+            };
+            if buf.is_empty() {
+                if !carry.is_empty() {
+                    line += 1;
+                    self.line(&carry, line)?;
+                }
+                return Ok(());
+            }
+            let mut start = 0;
+            for end in memchr::memchr_iter(b'\n', buf) {
+                line += 1;
+                let raw = &buf[start..=end];
+                if carry.is_empty() {
+                    self.line(raw, line)?;
+                } else {
+                    carry.extend_from_slice(raw);
+                    self.line(&carry, line)?;
+                    carry.clear();
+                }
+                start = end + 1;
+            }
+            carry.extend_from_slice(&buf[start..]);
+            let read = buf.len();
+            input.consume(read);
+        }
+    }
+
+    /// One line, with its end of line if it has one.
+    fn line(&mut self, raw: &[u8], line: u64) -> Result<(), ImportError> {
+        let line_error = |line: u64, (field, message): FieldError| ImportError::Line {
+            file: self.name.to_owned(),
+            line,
+            field,
+            message,
+        };
+        let text = std::str::from_utf8(raw).map_err(|e| {
+            line_error(
+                line,
+                (String::new(), format!("line is not valid UTF-8 ({e})")),
+            )
+        })?;
+        let out = &mut self.out;
+        if text.trim().is_empty() {
+            out.lines_read += 1;
+            out.lines_blank += 1;
+            return Ok(());
+        }
+        let text = text.trim_end_matches(['\n', '\r']);
+        let parsed = match fast::parse_line(text, &mut self.strings, self.masks) {
+            Some(parsed) => parsed,
+            None => parse_line(text, &mut self.strings).map_err(|e| line_error(line, e))?,
+        };
+        let node = match self.key {
+            Some(key) => segments::prepare_line(key, text).map_err(|e| line_error(line, e))?,
+            None => None,
+        };
+        // Counted once classified, so that the counts still reconcile after an error.
+        out.lines_read += 1;
+        let call = match parsed {
+            Parsed::NotApiCall(kind) => {
+                match out.not_api_calls.get_mut(&*kind) {
+                    Some(n) => *n += 1,
+                    None => {
+                        out.not_api_calls.insert(kind.into_owned(), 1);
+                    }
+                }
+                None
+            }
+            Parsed::Synthetic => {
+                out.synthetic += 1;
+                None
+            }
+            Parsed::Call { key, ts, kept } => Some((key, ts, kept)),
+        };
+        if call.is_some() || node.is_some() {
+            out.lines.push(ParsedLine { line, call, node });
+        }
+        Ok(())
+    }
+}
+
+/// Whether a token total of the calls overflows 64 bits (then the records are written in order,
+/// and the import stops at the first call whose total overflows).
+fn overflows(calls: &[Call]) -> bool {
+    let mut totals = [0u128; 6];
+    for call in calls {
+        let u = &call.kept.usage;
+        let (write_5m, write_1h) = u
+            .cache_creation
+            .unwrap_or((u.cache_creation_input_tokens, 0));
+        let counts = [
+            u.input_tokens,
+            u.output_tokens,
+            write_5m,
+            write_1h,
+            u.cache_read_input_tokens,
+            u.web_search_requests.unwrap_or(0),
+        ];
+        for (t, n) in totals.iter_mut().zip(counts) {
+            *t += u128::from(n);
+        }
+    }
+    totals.iter().any(|&t| t > u128::from(u64::MAX))
+}
+
+/// Adds a written call's tokens to the summary's totals; an error names the call's line when a
+/// total overflows.
+fn add_totals(summary: &mut ClaudeCodeSummary, call: &Call) -> Result<(), ImportError> {
+    let u = &call.kept.usage;
+    let overflow = || ImportError::Line {
+        file: summary.files[call.file].name.clone(),
+        line: call.line,
+        field: String::new(),
+        message: "the sessions' token total overflows 64 bits".to_owned(),
+    };
+    let (write_5m, write_1h) = u
+        .cache_creation
+        .unwrap_or((u.cache_creation_input_tokens, 0));
+    let tokens_input = add(summary.tokens_input, u.input_tokens).ok_or_else(overflow)?;
+    let tokens_output = add(summary.tokens_output, u.output_tokens).ok_or_else(overflow)?;
+    let tokens_cache_write_5m =
+        add(summary.tokens_cache_write_5m, write_5m).ok_or_else(overflow)?;
+    let tokens_cache_write_1h =
+        add(summary.tokens_cache_write_1h, write_1h).ok_or_else(overflow)?;
+    let tokens_cache_read =
+        add(summary.tokens_cache_read, u.cache_read_input_tokens).ok_or_else(overflow)?;
+    let web_search_requests = add(
+        summary.web_search_requests,
+        u.web_search_requests.unwrap_or(0),
+    )
+    .ok_or_else(overflow)?;
+    summary.tokens_input = tokens_input;
+    summary.tokens_output = tokens_output;
+    summary.tokens_cache_write_5m = tokens_cache_write_5m;
+    summary.tokens_cache_write_1h = tokens_cache_write_1h;
+    summary.tokens_cache_read = tokens_cache_read;
+    summary.web_search_requests = web_search_requests;
+    Ok(())
+}
+
+/// Counts a written call in the summary.
+fn count_written(summary: &mut ClaudeCodeSummary, call: &Call, strings: &Interner) {
+    summary.records_written += 1;
+    summary.files[call.file].records_written += 1;
+    if call.kept.id.is_none() {
+        summary.written_without_ids += 1;
+    }
+    let model = strings.resolve(call.kept.model);
+    match summary.records_by_model.get_mut(model) {
+        Some(n) => *n += 1,
+        None => {
+            summary.records_by_model.insert(model.to_owned(), 1);
+        }
+    }
+}
+
+/// Writes a call's record and its end of line. `tags` is scratch space.
+fn write_record<'a, W: Write>(
+    out: &mut W,
+    call: &Call,
+    strings: &'a Interner,
+    prompt: Option<&Prompt>,
+    tags: &mut Vec<Tag<'a>>,
+) -> serde_json::Result<()> {
+    let k = &call.kept;
+    let u = &k.usage;
+    tags.clear();
+    let session = k.session.map(|s| strings.resolve(s));
+    if let Some(s) = session {
+        tags.push(Tag("session:", s));
+    }
+    if let Some(v) = k.version {
+        tags.push(Tag("version:", strings.resolve(v)));
+    }
+    if k.sidechain {
+        tags.push(Tag("sidechain", ""));
+    }
+    let record = OutRecord {
+        id: k.id.as_deref(),
+        ts: call.ts,
+        model: strings.resolve(k.model),
+        team: TEAM,
+        app: k.app.map(|a| strings.resolve(a)),
+        feature: if k.sidechain { "sidechain" } else { "main" },
+        tags,
+        task: "code",
+        latency_class: "interactive",
+        conversation_id: session,
+        usage: OutUsage {
+            input_tokens: u.input_tokens,
+            output_tokens: u.output_tokens,
+            cache_creation_input_tokens: u.cache_creation_input_tokens,
+            cache_read_input_tokens: u.cache_read_input_tokens,
+            cache_creation: u.cache_creation.map(|(m5, h1)| OutCacheCreation {
+                ephemeral_5m_input_tokens: m5,
+                ephemeral_1h_input_tokens: h1,
+            }),
+            server_tool_use: u.web_search_requests.map(|n| OutServerToolUse {
+                web_search_requests: n,
+            }),
+            service_tier: u.service_tier,
+            speed: u.speed,
+            inference_geo: u.inference_geo.map(|g| strings.resolve(g)),
+            thinking_tokens: u.thinking_tokens,
+        },
+        prompt,
+    };
+    serde_json::to_writer(&mut *out, &record)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)
 }
 
 fn add(a: u64, b: u64) -> Option<u64> {

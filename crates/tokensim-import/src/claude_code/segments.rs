@@ -200,45 +200,28 @@ impl Prompts {
         id
     }
 
-    /// Reads one non-blank line of file `file`: its node, or `None` when it has no `uuid`. A line
-    /// whose uuid was read before (a history copied into another file) keeps the first node.
-    pub(super) fn add_line(&mut self, text: &str, file: usize) -> Result<Option<u32>, FieldError> {
-        let raw: SegLine = object_line(text)?;
-        let Some(uuid) = id_field("uuid", raw.uuid)? else {
-            return Ok(None);
-        };
-        let parent = id_field("parentUuid", raw.parent_uuid)?;
-        let id = self.uuid_id(&uuid);
+    /// Adds a line that [`prepare_line`] read, from file `file`: its node. Lines must come in
+    /// reading order; a line whose uuid was read before (a history copied into another file)
+    /// keeps the first node.
+    pub(super) fn add_prepared(&mut self, line: NodeLine, file: usize) -> Option<u32> {
+        let id = self.uuid_id(&line.uuid);
         let existing = self.node_of_uuid[id as usize];
         if existing != NONE {
-            return Ok(Some(existing));
+            return Some(existing);
         }
-        let parent = parent.map_or(NONE, |p| self.uuid_id(&p));
-        let sidechain = matches!(raw.is_sidechain.0, Some(Value::Bool(true)));
+        let parent = line.parent.map_or(NONE, |p| self.uuid_id(&p));
         let first_block = u32::try_from(self.blocks.len()).unwrap_or(NONE);
-        let kind = match &raw.kind.0 {
-            Some(Value::String(s)) => s.as_str(),
-            _ => "",
-        };
-        match (kind, raw.message.0, raw.attachment.0) {
-            ("user" | "assistant", Some(Value::Object(m)), _) => self.add_message(kind, &m),
-            ("attachment", _, Some(a)) if !a.is_null() => {
-                let mut block = Map::new();
-                block.insert("attachment".to_owned(), a);
-                self.add_block(Role::User, &Value::Object(block));
-            }
-            _ => {}
-        }
+        self.blocks.extend(line.blocks);
         let blocks = u32::try_from(self.blocks.len()).unwrap_or(NONE) - first_block;
         let node = u32::try_from(self.nodes.len()).unwrap_or(NONE);
         if node == NONE || first_block == NONE {
             // More than 2^32 lines or blocks: the line joins no chain (not an error).
             self.blocks.truncate(first_block as usize);
-            return Ok(None);
+            return None;
         }
         let prev = self
             .last_node
-            .insert((file, sidechain), node)
+            .insert((file, line.sidechain), node)
             .unwrap_or(NONE);
         self.nodes.push(Node {
             parent,
@@ -247,40 +230,12 @@ impl Prompts {
             blocks,
         });
         self.node_of_uuid[id as usize] = node;
-        Ok(Some(node))
+        Some(node)
     }
 
-    fn add_message(&mut self, kind: &str, m: &Map<String, Value>) {
-        if m.get("model").and_then(Value::as_str) == Some(SYNTHETIC_MODEL) {
-            return;
-        }
-        let role = match m.get("role").and_then(Value::as_str) {
-            Some("assistant") => Role::Assistant,
-            Some("user") => Role::User,
-            _ if kind == "assistant" => Role::Assistant,
-            _ => Role::User,
-        };
-        match m.get("content") {
-            Some(Value::String(s)) => self.add_block(role, &Value::Object(text_block(s))),
-            Some(Value::Array(items)) => {
-                for item in items {
-                    let is_result = item.get("type").and_then(Value::as_str) == Some("tool_result");
-                    let role = if is_result { Role::ToolResult } else { role };
-                    self.add_block(role, item);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn add_block(&mut self, role: Role, block: &Value) {
-        let canonical = canonical(block);
-        self.blocks.push(Block {
-            role,
-            hash: fingerprint(&self.key, role.name(), &canonical),
-            weight: canonical.len() as u64,
-            tokens: None,
-        });
+    /// The fingerprint key.
+    pub(super) fn key(&self) -> &[u8; 32] {
+        &self.key
     }
 
     /// A planner for `calls` (in writing order): the system size of each system key is read off
@@ -569,6 +524,83 @@ impl Planner<'_> {
 
 /// What the tail segment (the uncached input after the last breakpoint) is fingerprinted from.
 const TAIL_CONTENT: &str = r#"{"claude_code":"turn end"}"#;
+
+/// A line's part of the transcript, read on any thread: its uuid, parent and sidechain flag, and
+/// the fingerprints and weights of the content blocks it sends. [`Prompts::add_prepared`] links it
+/// into the transcript, in reading order.
+#[derive(Debug)]
+pub(super) struct NodeLine {
+    uuid: Box<str>,
+    parent: Option<Box<str>>,
+    sidechain: bool,
+    blocks: Vec<Block>,
+}
+
+/// Reads one non-blank line for the transcript: `None` when it has no `uuid`. Fingerprints are
+/// keyed by `key`.
+pub(super) fn prepare_line(key: &[u8; 32], text: &str) -> Result<Option<NodeLine>, FieldError> {
+    let raw: SegLine = object_line(text)?;
+    let Some(uuid) = id_field("uuid", raw.uuid)? else {
+        return Ok(None);
+    };
+    let parent = id_field("parentUuid", raw.parent_uuid)?;
+    let sidechain = matches!(raw.is_sidechain.0, Some(Value::Bool(true)));
+    let mut blocks = Vec::new();
+    let kind = match &raw.kind.0 {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "",
+    };
+    match (kind, raw.message.0, raw.attachment.0) {
+        ("user" | "assistant", Some(Value::Object(m)), _) => {
+            add_message(key, &mut blocks, kind, &m);
+        }
+        ("attachment", _, Some(a)) if !a.is_null() => {
+            let mut block = Map::new();
+            block.insert("attachment".to_owned(), a);
+            add_block(key, &mut blocks, Role::User, &Value::Object(block));
+        }
+        _ => {}
+    }
+    Ok(Some(NodeLine {
+        uuid: uuid.into_boxed_str(),
+        parent: parent.map(String::into_boxed_str),
+        sidechain,
+        blocks,
+    }))
+}
+
+fn add_message(key: &[u8; 32], blocks: &mut Vec<Block>, kind: &str, m: &Map<String, Value>) {
+    if m.get("model").and_then(Value::as_str) == Some(SYNTHETIC_MODEL) {
+        return;
+    }
+    let role = match m.get("role").and_then(Value::as_str) {
+        Some("assistant") => Role::Assistant,
+        Some("user") => Role::User,
+        _ if kind == "assistant" => Role::Assistant,
+        _ => Role::User,
+    };
+    match m.get("content") {
+        Some(Value::String(s)) => add_block(key, blocks, role, &Value::Object(text_block(s))),
+        Some(Value::Array(items)) => {
+            for item in items {
+                let is_result = item.get("type").and_then(Value::as_str) == Some("tool_result");
+                let role = if is_result { Role::ToolResult } else { role };
+                add_block(key, blocks, role, item);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn add_block(key: &[u8; 32], blocks: &mut Vec<Block>, role: Role, block: &Value) {
+    let canonical = canonical(block);
+    blocks.push(Block {
+        role,
+        hash: fingerprint(key, role.name(), &canonical),
+        weight: canonical.len() as u64,
+        tokens: None,
+    });
+}
 
 fn system_key<'a>(call: &CallPrompt<'a>) -> SystemKey<'a> {
     (call.app, call.version, call.sidechain)

@@ -1403,3 +1403,218 @@ fn an_error_in_a_line_after_a_long_one_names_its_line() {
         "s.jsonl:3: not valid JSON: duplicate field `type` (column 23)",
     );
 }
+
+// ---- Threads (ClaudeCodeImporter::read_files, ClaudeCodeImporter::finish) ----
+
+/// Session files for the thread tests: `n` files of `calls` calls each, with streaming partials,
+/// transcript lines, a call copied from the previous file (a history Claude Code copied), lines
+/// without ids, synthetic and blank lines; `bad` puts a malformed third line in that file.
+fn many_files(n: usize, calls: usize, bad: Option<usize>) -> Vec<(String, Option<String>, String)> {
+    let at = |i: usize, k: usize| {
+        format!(
+            "2025-09-{:02}T{:02}:{:02}:00.000Z",
+            1 + i % 28,
+            k / 60 % 24,
+            k % 60
+        )
+    };
+    (0..n)
+        .map(|i| {
+            let mut lines = vec![tline(&format!("t{i}"), "", "user", json!("hello"))];
+            if bad == Some(i) {
+                lines.push("{".to_owned());
+            }
+            if i > 0 {
+                let prev = i - 1;
+                lines.push(aline(
+                    &format!("u{prev}-0"),
+                    &format!("t{prev}"),
+                    &format!("m{prev}-0"),
+                    "copied",
+                    (1, 2, 3),
+                    &at(prev, 0),
+                ));
+            }
+            let mut parent = format!("t{i}");
+            for k in 0..calls {
+                let id = format!("m{i}-{k}");
+                let uuid = format!("u{i}-{k}");
+                let usage = (k as u64 % 7, 100 + k as u64, 1000 * (k as u64 % 3));
+                let partial = aline(&uuid, &parent, &id, "", usage, &at(i, k));
+                lines.push(partial);
+                lines.push(aline(&uuid, &parent, &id, "done", usage, &at(i, k)));
+                if k % 17 == 0 {
+                    let user = format!("v{i}-{k}");
+                    lines.push(tline(&user, &uuid, "user", json!("go on")));
+                    parent = user;
+                } else {
+                    parent = uuid;
+                }
+                if k % 29 == 0 {
+                    lines.push(line(json!({"message": {"id": null}, "requestId": null})));
+                    lines.push(line(json!({"message": {"model": "<synthetic>"}})));
+                    lines.push(String::new());
+                }
+            }
+            let name = format!("projects/p{}/f{i}.jsonl", i % 3);
+            (name, Some(format!("p{}", i % 3)), lines.join("\n") + "\n")
+        })
+        .collect()
+}
+
+/// Imports `files` with `threads` threads; `cannot_open` fails opening that file. The read's
+/// error, then what `finish` writes and counts all the same (an import that failed still
+/// writes what it read).
+fn import_threaded(
+    files: &[(String, Option<String>, String)],
+    opts: &ClaudeCodeOptions,
+    threads: usize,
+    cannot_open: Option<usize>,
+) -> (Option<String>, Vec<u8>, ClaudeCodeSummary) {
+    let sources: Vec<SessionFile<'_>> = files
+        .iter()
+        .map(|(name, project, _)| SessionFile {
+            name,
+            project: project.as_deref(),
+        })
+        .collect();
+    let mut importer = ClaudeCodeImporter::with_options(opts).with_threads(threads);
+    let read = importer.read_files(&sources, |i| {
+        if cannot_open == Some(i) {
+            return Err(ImportError::Walk {
+                path: files[i].0.clone(),
+                message: "cannot open".to_owned(),
+            });
+        }
+        Ok(files[i].2.as_bytes())
+    });
+    let mut out = Vec::new();
+    let summary = importer.finish(&mut out).expect("writes");
+    (read.err().map(|e| e.to_string()), out, summary)
+}
+
+/// What reading the files one by one with [`ClaudeCodeImporter::read`] gives.
+fn import_one_by_one(
+    files: &[(String, Option<String>, String)],
+    opts: &ClaudeCodeOptions,
+) -> (Option<String>, Vec<u8>, ClaudeCodeSummary) {
+    let mut importer = ClaudeCodeImporter::with_options(opts);
+    let mut error = None;
+    for (name, project, text) in files {
+        let source = SessionFile {
+            name,
+            project: project.as_deref(),
+        };
+        if let Err(e) = importer.read(text.as_bytes(), &source) {
+            error = Some(e.to_string());
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let summary = importer.finish(&mut out).expect("writes");
+    (error, out, summary)
+}
+
+#[test]
+fn the_output_is_the_same_for_any_number_of_threads() {
+    // More records than three chunks of the parallel writing.
+    let files = many_files(30, 20, None);
+    for opts in [
+        ClaudeCodeOptions::default(),
+        ClaudeCodeOptions::with_key(KEY),
+    ] {
+        let expect = import_one_by_one(&files, &opts);
+        let s = &expect.2;
+        assert!(s.records_written > 8 * RECORDS_PER_CHUNK as u64);
+        assert_eq!(s.duplicates_across_files, 29);
+        assert!(s.superseded_in_file > 0 && s.synthetic > 0 && s.lines_blank > 0);
+        assert!(s.written_without_ids > 0);
+        assert_eq!(expect.0, None);
+        for threads in [0, 1, 2, 3, 8, 40] {
+            let got = import_threaded(&files, &opts, threads, None);
+            assert!(got == expect, "{threads} threads, {opts:?}");
+        }
+    }
+}
+
+#[test]
+fn an_error_in_a_middle_file_is_the_first_error_whatever_the_threads() {
+    let files = many_files(12, 40, Some(7));
+    let expect = import_one_by_one(&files, &ClaudeCodeOptions::default());
+    assert_eq!(
+        expect.0.as_deref(),
+        Some("projects/p1/f7.jsonl:2: not valid JSON: EOF while parsing an object (column 1)")
+    );
+    assert_eq!(expect.2.files.len(), 8);
+    for threads in [1, 2, 3, 5] {
+        for opts in [
+            ClaudeCodeOptions::default(),
+            ClaudeCodeOptions::with_key(KEY),
+        ] {
+            let got = import_threaded(&files, &opts, threads, None);
+            assert!(got == import_one_by_one(&files, &opts), "{threads} threads");
+        }
+        let got = import_threaded(&files, &ClaudeCodeOptions::default(), threads, Some(4));
+        assert_eq!(got.0.as_deref(), Some("projects/p1/f4.jsonl: cannot open"));
+        assert_eq!(got.2.files.len(), 4, "{threads} threads");
+        let before = import_one_by_one(&files[..4], &ClaudeCodeOptions::default());
+        assert!((got.1, got.2) == (before.1, before.2), "{threads} threads");
+    }
+}
+
+#[test]
+fn overflowing_totals_stop_at_the_same_call_with_threads() {
+    let big = |id: &str| line(json!({"message": {"id": id, "usage": {"input_tokens": u64::MAX}}}));
+    let mut text = String::new();
+    for k in 0..2 * RECORDS_PER_CHUNK {
+        text += &call(
+            &format!("m{k}"),
+            &format!("r{k}"),
+            "2025-09-03T00:00:00Z",
+            1,
+        );
+        text += "\n";
+    }
+    text += &format!("{}\n{}\n", big("big1"), big("big2"));
+    let source = SessionFile {
+        name: "s.jsonl",
+        project: None,
+    };
+    for threads in [1, 4] {
+        let mut importer = ClaudeCodeImporter::new().with_threads(threads);
+        importer.read(text.as_bytes(), &source).expect("reads");
+        let err = importer.finish(io::sink()).expect_err("overflow");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "s.jsonl:{}: the sessions' token total overflows 64 bits",
+                2 * RECORDS_PER_CHUNK + 1
+            )
+        );
+    }
+}
+
+#[test]
+fn write_errors_are_the_same_with_threads() {
+    let files = many_files(3, RECORDS_PER_CHUNK, None);
+    for threads in [1, 3] {
+        let sources: Vec<SessionFile<'_>> = files
+            .iter()
+            .map(|(name, project, _)| SessionFile {
+                name,
+                project: project.as_deref(),
+            })
+            .collect();
+        let mut importer = ClaudeCodeImporter::new().with_threads(threads);
+        importer
+            .read_files(&sources, |i| Ok::<_, ImportError>(files[i].2.as_bytes()))
+            .expect("reads");
+        let err = importer
+            .finish(FullWriter { room: 5_000 })
+            .expect_err("write fails");
+        assert_eq!(
+            err.to_string(),
+            "3 session files: writing the corpus failed: disk full"
+        );
+    }
+}
