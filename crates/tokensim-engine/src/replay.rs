@@ -688,7 +688,7 @@ impl CacheStage {
     ) -> Option<Vec<Drained>> {
         let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(queued.len());
         let mut queued: Vec<(Scope, Vec<Job>)> = queued.into_iter().collect();
-        queued.sort_by(|a, b| a.0.cmp(&b.0));
+        queued.sort_by_key(|q| q.0);
         for (scope, mut jobs) in queued {
             // Usually in order already (a time-sorted corpus, merged in chunk order); a call is
             // large, so the check saves moving every one of them.
@@ -728,7 +728,7 @@ impl CacheStage {
                             }
                             (true, Mode::Replay(choices, _)) => {
                                 let i = choices
-                                    .get(&(scope.clone(), plan.unit))
+                                    .get(&(*scope, plan.unit))
                                     .expect("the survey saw every unit the replay sees");
                                 match OPTIMAL_CHOICES.get(usize::from(*i)) {
                                     Some(choice) => plan.apply(*choice, &mut blocks),
@@ -792,7 +792,7 @@ impl CacheStage {
             .collect();
         for (scope, jobs, state) in work {
             if let Some(last) = jobs.last() {
-                self.watermark.insert(scope.clone(), last.ts);
+                self.watermark.insert(scope, last.ts);
             }
             self.states.insert(scope, state);
         }
@@ -1115,7 +1115,7 @@ fn pass(
     let choices: Choices = cache
         .states
         .iter()
-        .flat_map(|(scope, state)| state.choices().map(|(u, c)| ((scope.clone(), u), c)))
+        .flat_map(|(scope, state)| state.choices().map(|(u, c)| ((*scope, u), c)))
         .collect();
     let fidelity = match probe {
         Probe::None => None,
