@@ -923,7 +923,13 @@ fn pass(
         ..Merged::default()
     };
     let mut cache = CacheStage::default();
-    let batch_len = rayon::current_num_threads() * 4;
+    // Four chunks a thread; fewer when many scenarios re-simulate the cache (attribution adds
+    // every lever subset), since each queues a call per line and three batches' calls are in
+    // flight at once: memory stays about that of eight re-simulating scenarios.
+    let resimulating = cfg.scenarios.iter().filter(|s| s.simulates_cache()).count()
+        + usize::from(probe_scenario.is_some());
+    let batch_len = (rayon::current_num_threads() * 4 * 8 / resimulating.max(8))
+        .max(rayon::current_num_threads());
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
     // current batch; the bounded channel keeps at most two batches in flight.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, CorpusError>>(batch_len * 2);
