@@ -425,41 +425,31 @@ impl ClaudeCodeImporter {
         line: u64,
     ) {
         self.summary.files[file_index].usage_lines += 1;
-        if key.0.is_none() && key.1.is_none() {
-            self.calls.push(Call {
-                ts,
-                file: file_index,
-                line,
-                kept,
-                node,
-            });
+        let keyed = key.0.is_some() || key.1.is_some();
+        if let Some(&at) = keyed.then(|| self.index.get(&key)).flatten() {
+            let call = &mut self.calls[at];
+            if call.file == file_index {
+                self.summary.superseded_in_file += 1;
+            } else {
+                self.summary.duplicates_across_files += 1;
+            }
+            call.ts = call.ts.min(ts);
+            call.node = call.node.or(node);
+            call.file = file_index;
+            call.line = line;
+            call.kept = kept;
             return;
         }
-        match self.index.get(&key) {
-            Some(&at) => {
-                let call = &mut self.calls[at];
-                if call.file == file_index {
-                    self.summary.superseded_in_file += 1;
-                } else {
-                    self.summary.duplicates_across_files += 1;
-                }
-                call.ts = call.ts.min(ts);
-                call.node = call.node.or(node);
-                call.file = file_index;
-                call.line = line;
-                call.kept = kept;
-            }
-            None => {
-                self.index.insert(key, self.calls.len());
-                self.calls.push(Call {
-                    ts,
-                    file: file_index,
-                    line,
-                    kept,
-                    node,
-                });
-            }
+        if keyed {
+            self.index.insert(key, self.calls.len());
         }
+        self.calls.push(Call {
+            ts,
+            file: file_index,
+            line,
+            kept,
+            node,
+        });
     }
 
     /// Writes the corpus: a header line, then one record per API call, in the order of each

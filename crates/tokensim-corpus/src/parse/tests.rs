@@ -176,6 +176,20 @@ fn segments_parse_and_must_sum_to_total_input() {
     );
 }
 
+/// A line gives the same record or error through `parse_line` (templates, general walk or
+/// serde) and through the scanner alone, when it takes the line, as through serde.
+fn agrees_with_serde(line: &str) {
+    let want = parse_record_serde(line, pos());
+    let got = parse_line(line, pos(), false).map(|l| match l {
+        Line::Record(r) => *r,
+        Line::Header => panic!("not a header"),
+    });
+    assert_eq!(got, want, "{line}");
+    if let Some(raw) = fast::scan(line) {
+        assert_eq!(raw.validate(pos()), want, "{line}");
+    }
+}
+
 /// The scanner's byte-for-byte segment template and its general walk give the same record or
 /// error as serde, on the writers' layout and on every near miss of it.
 #[test]
@@ -238,16 +252,7 @@ fn segment_template_near_misses_agree_with_serde() {
     for v in &variants {
         // Alone, and after a canonical first segment (the template runs per array element).
         for segs in [v.clone(), format!("{},{v}", canonical.replace("80", "0"))] {
-            let line = with_segments(&segs);
-            let want = parse_record_serde(&line, pos());
-            let got = parse_line(&line, pos(), false).map(|l| match l {
-                Line::Record(r) => *r,
-                Line::Header => panic!("not a header"),
-            });
-            assert_eq!(got, want, "{line}");
-            if let Some(raw) = fast::scan(&line) {
-                assert_eq!(raw.validate(pos()), want, "{line}");
-            }
+            agrees_with_serde(&with_segments(&segs));
         }
     }
     let line = with_segments(canonical);
@@ -310,16 +315,7 @@ fn usage_template_near_misses_agree_with_serde() {
             .replace("40}", "40,\"output_tokens\":20}"),
     );
     for u in &usages {
-        let line = GOOD.replacen(plain, u, 1);
-        let want = parse_record_serde(&line, pos());
-        let got = parse_line(&line, pos(), false).map(|l| match l {
-            Line::Record(r) => *r,
-            Line::Header => panic!("not a header"),
-        });
-        assert_eq!(got, want, "{line}");
-        if let Some(raw) = fast::scan(&line) {
-            assert_eq!(raw.validate(pos()), want, "{line}");
-        }
+        agrees_with_serde(&GOOD.replacen(plain, u, 1));
     }
     let line = GOOD.replacen(plain, split, 1);
     let r = record(&line);
