@@ -926,9 +926,9 @@ fn pass(
     // Four chunks a thread; fewer when many scenarios re-simulate the cache (attribution adds
     // every lever subset), since each queues a call per line and three batches' calls are in
     // flight at once: memory stays about that of eight re-simulating scenarios.
-    let resimulating = cfg.scenarios.iter().filter(|s| s.simulates_cache()).count()
-        + usize::from(probe_scenario.is_some());
-    let batch_len = (rayon::current_num_threads() * 4 * 8 / resimulating.max(8))
+    let resimulating = cfg.scenarios.iter().filter(|s| s.simulates_cache()).count();
+    let queued_per_line = resimulating + usize::from(probe_scenario.is_some());
+    let batch_len = (rayon::current_num_threads() * 4 * 8 / queued_per_line.max(8))
         .max(rayon::current_num_threads());
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
     // current batch; the bounded channel keeps at most two batches in flight.
@@ -1350,18 +1350,15 @@ fn process_chunk(
     probe: Option<&Scenario>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
-    // Every re-simulating scenario (and the probe) may queue each line: reserved up front, as a
-    // growing vector of calls would copy them over and over.
-    let simulating =
-        scenarios.iter().filter(|s| s.simulates_cache()).count() + usize::from(probe.is_some());
+    // Every re-simulating scenario (and the probe) may queue each line, and the baseline and
+    // every other scenario record a cost: reserved up front, as growing vectors would copy them
+    // over and over.
+    let resimulating = scenarios.iter().filter(|s| s.simulates_cache()).count();
     let lines = usize::try_from(chunk.lines).unwrap_or(0);
-    if simulating > 0 {
-        res.jobs.reserve(simulating * lines);
-    }
-    // A cost for the baseline and each scenario, except the re-simulated ones (the cache stage
-    // records those).
+    res.jobs
+        .reserve((resimulating + usize::from(probe.is_some())) * lines);
     res.costs
-        .reserve((1 + scenarios.len() - simulating.min(scenarios.len())) * lines);
+        .reserve((1 + scenarios.len() - resimulating) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
     for (pos, bytes) in chunk.lines() {
         let line = match parse_bytes(bytes, pos) {

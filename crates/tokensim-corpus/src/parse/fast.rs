@@ -76,20 +76,9 @@ impl<'a> Cursor<'a> {
     /// A plain non-negative integer (no sign, fraction or exponent).
     fn count(&mut self) -> R<u64> {
         self.ws();
-        let start = self.i;
-        let mut v: u64 = 0;
-        while let Some(&c) = self.b.get(self.i) {
-            if !c.is_ascii_digit() {
-                break;
-            }
-            v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            self.i += 1;
-        }
-        let next = self.b.get(self.i).copied();
-        if self.i == start
-            || matches!(next, Some(b'.' | b'e' | b'E'))
-            || (self.b[start] == b'0' && self.i - start > 1)
-        {
+        let v = template_count(self.b, &mut self.i)?;
+        // A fraction or an exponent makes it another number: the serde path words that.
+        if matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E')) {
             return None;
         }
         Some(v)
