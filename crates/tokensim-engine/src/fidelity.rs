@@ -22,7 +22,7 @@ use tokensim_strategy::levers::{plan, Counterfactual, RiskModel};
 use tokensim_strategy::scenario::Scenario;
 
 use crate::replay::{
-    compare_split, price_counterfactual, price_record, probe_scenario, ReplayError,
+    compare_split, price_counterfactual, price_record, probe_scenario, with_split, ReplayError,
 };
 
 /// The session of calls without a `conversation_id`.
@@ -348,12 +348,8 @@ fn replay_scope(calls: &mut [Call], catalog: &Catalog) -> Vec<Compared> {
             let split = outcome.split;
             let recorded = call.cf.tokens;
             let (_, diff) = compare_split(&split, &recorded);
-            let t = &mut call.cf.tokens;
-            t.input = split.uncached;
-            t.cache_write_5m = split.write_5m;
-            t.cache_write_1h = split.write_1h;
-            t.cache_read = split.read;
-            let simulated_cost = price_counterfactual(&call.cf, call.ts.day(), catalog)
+            let tokens = with_split(&recorded, &split);
+            let simulated_cost = price_counterfactual(&call.cf, &tokens, call.ts.day(), catalog)
                 .expect("a call that priced as recorded prices as simulated")
                 .total();
             Compared {

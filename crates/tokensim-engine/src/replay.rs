@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
@@ -17,7 +18,7 @@ use tokensim_corpus::{
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
-use tokensim_strategy::cache::{Lookup, ScopeCache, Split};
+use tokensim_strategy::cache::{Block, Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
     plan, AutoPlan, Counterfactual, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
@@ -283,11 +284,34 @@ struct Job {
     scenario: u32,
     ts: Timestamp,
     pos: Position,
-    /// The workspace's id: chunk-local in a `ChunkResult`, the run's once queued.
-    workspace: u32,
+    /// Its row, with the chunk-local workload id (its chunk's `remap` gives the run's).
     key: Key,
+    /// What the levers made of it; its blocks (`simulate`) are moved to its chunk's `blocks`.
     cf: Counterfactual,
+    /// Its blocks: `blocks[start..end]` of its chunk's calls.
+    blocks: (usize, usize),
     min_cacheable_tokens: u64,
+}
+
+/// One chunk's re-simulated calls in one scope, in corpus order, and all their blocks in one
+/// vector. Written by the chunk's worker and never moved after: the merge hands the vectors to
+/// the scope's queue, and the cache stage reads calls and blocks in the order they were
+/// written. (Moving each call into its scope's queue, and a block vector per call freed on
+/// another thread, were most of the cache lever's cost beyond the simulation itself.)
+#[derive(Default)]
+struct ScopeCalls {
+    jobs: Vec<Job>,
+    blocks: Vec<Block>,
+    /// The chunk's workload ids to the run's, set by the merge.
+    remap: Arc<[u32]>,
+}
+
+/// A chunk's queued calls before they are sorted by scope.
+#[derive(Default)]
+struct Pending {
+    jobs: Vec<Job>,
+    blocks: Vec<Block>,
+    scopes: Vec<Scope>,
 }
 
 /// A scope of the cache stage: one scenario's cache for one (workspace id, served model).
@@ -305,7 +329,10 @@ struct ChunkResult {
     /// Chunk-local workspace table (the team slot of each entry) of every priced call, for the
     /// jobs' scopes.
     workspaces: Interner,
-    jobs: Vec<Job>,
+    /// The calls queued for each chunk-local scope (scenario, workspace id, model).
+    scopes: HashMap<Scope, ScopeCalls>,
+    /// The calls queued while the chunk is read, in corpus order, and their scopes.
+    pending: Pending,
     interactive: Vec<(u32, Position)>,
     evals: HashMap<EvalKey, EvalCount>,
     routes: HashMap<RouteKey, RouteCount>,
@@ -321,6 +348,71 @@ struct ChunkResult {
     aggregated: u64,
     first_ts: Option<Timestamp>,
     last_ts: Option<Timestamp>,
+}
+
+impl ChunkResult {
+    /// Queues a call for its scope's cache replay (in `pending` until the chunk is done).
+    #[allow(clippy::too_many_arguments)]
+    fn queue(
+        &mut self,
+        scenario: u32,
+        workspace: u32,
+        ts: Timestamp,
+        pos: Position,
+        key: Key,
+        mut cf: Counterfactual,
+        min_cacheable_tokens: u64,
+    ) {
+        let blocks = cf.simulate.take().expect("queued calls simulate");
+        let p = &mut self.pending;
+        let start = p.blocks.len();
+        p.blocks.extend_from_slice(&blocks);
+        p.scopes.push((scenario, workspace, cf.model));
+        p.jobs.push(Job {
+            scenario,
+            ts,
+            pos,
+            key,
+            cf,
+            blocks: (start, p.blocks.len()),
+            min_cacheable_tokens,
+        });
+    }
+
+    /// Sorts the chunk's queued calls into one vector per scope, each sized exactly: the
+    /// chunk's calls are still in the core's cache here, and calls are large.
+    fn split_scopes(&mut self) {
+        let Pending {
+            jobs,
+            blocks,
+            scopes,
+        } = std::mem::take(&mut self.pending);
+        let mut sizes: HashMap<Scope, (usize, usize)> = HashMap::default();
+        for (scope, job) in scopes.iter().zip(&jobs) {
+            let n = sizes.entry(*scope).or_default();
+            n.0 += 1;
+            n.1 += job.blocks.1 - job.blocks.0;
+        }
+        self.scopes.reserve(sizes.len());
+        for (scope, (n, b)) in sizes {
+            self.scopes.insert(
+                scope,
+                ScopeCalls {
+                    jobs: Vec::with_capacity(n),
+                    blocks: Vec::with_capacity(b),
+                    remap: Arc::default(),
+                },
+            );
+        }
+        for (scope, mut job) in scopes.into_iter().zip(jobs) {
+            let c = self.scopes.get_mut(&scope).expect("sized above");
+            let start = c.blocks.len();
+            c.blocks
+                .extend_from_slice(&blocks[job.blocks.0..job.blocks.1]);
+            job.blocks = (start, c.blocks.len());
+            c.jobs.push(job);
+        }
+    }
 }
 
 /// Runs the baseline replay over the corpus.
@@ -617,8 +709,75 @@ struct Drained {
     fidelity: ReplayFidelity,
 }
 
-/// Calls waiting for their scope's replay.
-type Queued = HashMap<Scope, Vec<Job>>;
+/// Calls waiting for their scope's replay, chunk by chunk in corpus order.
+type Queued = HashMap<Scope, Vec<ScopeCalls>>;
+
+/// One scope's queued calls in (timestamp, corpus order).
+struct ScopeQueue {
+    lists: Vec<ScopeCalls>,
+    /// (list, index in it) in replay order, when the lists are not already in it.
+    order: Option<Vec<(u32, u32)>>,
+}
+
+impl ScopeQueue {
+    fn new(lists: Vec<ScopeCalls>) -> Self {
+        let key = |j: &Job| (j.ts, j.pos);
+        // Usually in order already (a time-sorted corpus, merged in chunk order): then no order
+        // is built.
+        let in_order = lists
+            .iter()
+            .flat_map(|l| l.jobs.iter().map(key))
+            .is_sorted();
+        let order = (!in_order).then(|| {
+            let mut o: Vec<(u32, u32)> = lists
+                .iter()
+                .enumerate()
+                .flat_map(|(n, l)| (0..l.jobs.len() as u32).map(move |i| (n as u32, i)))
+                .collect();
+            o.sort_by_key(|&(n, i)| key(&lists[n as usize].jobs[i as usize]));
+            o
+        });
+        Self { lists, order }
+    }
+
+    /// Calls `f` with each call, its blocks and its chunk's workload remap, in replay order.
+    fn for_each(&self, mut f: impl FnMut(&Job, &[Block], &[u32])) {
+        let mut one = |l: &ScopeCalls, job: &Job| {
+            f(job, &l.blocks[job.blocks.0..job.blocks.1], &l.remap);
+        };
+        match &self.order {
+            Some(order) => order.iter().for_each(|&(n, i)| {
+                let l = &self.lists[n as usize];
+                one(l, &l.jobs[i as usize]);
+            }),
+            None => {
+                for l in &self.lists {
+                    l.jobs.iter().for_each(|job| one(l, job));
+                }
+            }
+        }
+    }
+
+    /// The last call in replay order.
+    fn last(&self) -> Option<&Job> {
+        match &self.order {
+            Some(o) => o
+                .last()
+                .map(|&(n, i)| &self.lists[n as usize].jobs[i as usize]),
+            None => self.lists.iter().rev().find_map(|l| l.jobs.last()),
+        }
+    }
+
+    /// The first call in replay order.
+    fn first(&self) -> Option<&Job> {
+        match &self.order {
+            Some(o) => o
+                .first()
+                .map(|&(n, i)| &self.lists[n as usize].jobs[i as usize]),
+            None => self.lists.iter().find_map(|l| l.jobs.first()),
+        }
+    }
+}
 
 /// The state of the cache stage across batches.
 #[derive(Default)]
@@ -646,7 +805,6 @@ impl ScopeState {
             .unit_costs
             .entry(plan.unit)
             .or_insert([PicoUsd(0); CANDIDATES]);
-        let mut cf = job.cf.clone();
         for (i, (cost_i, cache)) in costs.iter_mut().zip(&mut self.survey).enumerate() {
             let mut b = blocks.to_vec();
             match OPTIMAL_CHOICES.get(i) {
@@ -654,12 +812,8 @@ impl ScopeState {
                 None => self.survey_auto.choose(plan, job.ts.0, &mut b),
             }
             let split = cache.request(&b, lookup);
-            let t = &mut cf.tokens;
-            t.input = split.uncached;
-            t.cache_write_5m = split.write_5m;
-            t.cache_write_1h = split.write_1h;
-            t.cache_read = split.read;
-            let cost = price_counterfactual(&cf, job.key.day, catalog)
+            let tokens = with_split(&job.cf.tokens, &split);
+            let cost = price_counterfactual(&job.cf, &tokens, job.key.day, catalog)
                 .expect("a counterfactual that priced before simulation prices after");
             *cost_i += cost.total();
         }
@@ -686,58 +840,61 @@ impl CacheStage {
         streaming: bool,
         mode: Mode,
     ) -> Option<Vec<Drained>> {
-        let mut work: Vec<(Scope, Vec<Job>, ScopeState)> = Vec::with_capacity(queued.len());
-        let mut queued: Vec<(Scope, Vec<Job>)> = queued.into_iter().collect();
+        let mut work: Vec<(Scope, ScopeQueue, ScopeState)> = Vec::with_capacity(queued.len());
+        let mut queued: Vec<(Scope, Vec<ScopeCalls>)> = queued.into_iter().collect();
         queued.sort_by_key(|q| q.0);
-        for (scope, mut jobs) in queued {
-            // Usually in order already (a time-sorted corpus, merged in chunk order); a call is
-            // large, so the check saves moving every one of them.
-            if !jobs.is_sorted_by_key(|j| (j.ts, j.pos)) {
-                jobs.sort_by_key(|j| (j.ts, j.pos));
-            }
+        for (scope, lists) in queued {
+            let calls = ScopeQueue::new(lists);
             if streaming {
-                if let Some(&w) = self.watermark.get(&scope) {
-                    if jobs[0].ts < w {
+                if let (Some(&w), Some(first)) = (self.watermark.get(&scope), calls.first()) {
+                    if first.ts < w {
                         return None;
                     }
                 }
             }
             let state = self.states.remove(&scope).unwrap_or_default();
-            work.push((scope, jobs, state));
+            work.push((scope, calls, state));
         }
         let results: Vec<Drained> = work
             .par_iter_mut()
-            .map(|(scope, jobs, state)| {
+            .map(|(scope, calls, state)| {
                 // Rows are summed per scope here: far fewer than calls, so little is moved.
                 let mut out = Drained::default();
-                for job in jobs.iter_mut() {
-                    let mut blocks = job.cf.simulate.take().expect("queued calls simulate");
+                // The `auto` and `optimal` policies set breakpoints on a copy of the blocks.
+                let mut placed: Vec<Block> = Vec::new();
+                calls.for_each(|job, blocks, remap| {
                     let lookup = Lookup {
                         ts_ns: job.ts.0,
                         readable_delay_ns: job.cf.readable_delay_ns,
                         min_cacheable_tokens: job.min_cacheable_tokens,
                         may_hit: job.cf.may_hit,
                     };
-                    if let Some(plan) = job.cf.auto {
-                        let plan = state.suffixes.adjust(plan, job.ts.0, &blocks);
-                        match (plan.hindsight, mode) {
-                            (false, _) => state.auto.choose(&plan, job.ts.0, &mut blocks),
-                            // The survey's own tallies are thrown away: no breakpoints.
-                            (true, Mode::Survey) => {
-                                state.survey(&plan, job, &blocks, &lookup, catalog)
-                            }
-                            (true, Mode::Replay(choices, _)) => {
-                                let i = choices
-                                    .get(&(*scope, plan.unit))
-                                    .expect("the survey saw every unit the replay sees");
-                                match OPTIMAL_CHOICES.get(usize::from(*i)) {
-                                    Some(choice) => plan.apply(*choice, &mut blocks),
-                                    None => state.auto.choose(&plan, job.ts.0, &mut blocks),
+                    let blocks = match job.cf.auto {
+                        None => blocks,
+                        Some(plan) => {
+                            placed.clear();
+                            placed.extend_from_slice(blocks);
+                            let plan = state.suffixes.adjust(plan, job.ts.0, &placed);
+                            match (plan.hindsight, mode) {
+                                (false, _) => state.auto.choose(&plan, job.ts.0, &mut placed),
+                                // The survey's own tallies are thrown away: no breakpoints.
+                                (true, Mode::Survey) => {
+                                    state.survey(&plan, job, &placed, &lookup, catalog)
+                                }
+                                (true, Mode::Replay(choices, _)) => {
+                                    let i = choices
+                                        .get(&(*scope, plan.unit))
+                                        .expect("the survey saw every unit the replay sees");
+                                    match OPTIMAL_CHOICES.get(usize::from(*i)) {
+                                        Some(choice) => plan.apply(*choice, &mut placed),
+                                        None => state.auto.choose(&plan, job.ts.0, &mut placed),
+                                    }
                                 }
                             }
+                            &placed
                         }
-                    }
-                    let split = state.cache.request(&blocks, &lookup);
+                    };
+                    let split = state.cache.request(blocks, &lookup);
                     if job.scenario == PROBE {
                         let (agreed, diff) = compare_split(&split, &job.cf.tokens);
                         let f = &mut out.fidelity;
@@ -745,21 +902,21 @@ impl CacheStage {
                         f.agreed += u64::from(agreed);
                         f.tokens_compared += split.total();
                         f.tokens_misassigned += diff / 2;
-                        continue;
+                        return;
                     }
                     // With the recorded breakpoints on the recorded model, the simulation can be
                     // checked against the log: the replay policy's fidelity.
                     let comparable = job.cf.auto.is_none() && !job.cf.decisions.routed;
                     let recorded = job.cf.tokens;
-                    let t = &mut job.cf.tokens;
-                    t.input = split.uncached;
-                    t.cache_write_5m = split.write_5m;
-                    t.cache_write_1h = split.write_1h;
-                    t.cache_read = split.read;
-                    let cost = price_counterfactual(&job.cf, job.key.day, catalog)
+                    let tokens = with_split(&recorded, &split);
+                    let cost = price_counterfactual(&job.cf, &tokens, job.key.day, catalog)
                         .expect("a counterfactual that priced before simulation prices after");
-                    let row = out.rows.entry((job.scenario, job.key)).or_default();
-                    add_counterfactual(row, &job.cf, &cost);
+                    let key = Key {
+                        workload: remap[job.key.workload as usize],
+                        ..job.key
+                    };
+                    let row = out.rows.entry((job.scenario, key)).or_default();
+                    add_counterfactual(row, &job.cf, &tokens, &cost);
                     if comparable {
                         // Both splits add up to the same total, so every misplaced token is
                         // counted twice in the sum of differences.
@@ -776,22 +933,23 @@ impl CacheStage {
                         .as_ref()
                         .map_or(PicoUsd(0), |e| e.1.total());
                     out.costs
-                        .push((job.scenario, job.key.workload, cost.total() + escalated));
-                }
-                if let Some(last) = jobs.last() {
-                    state.cache.evict_expired(last.ts.0);
+                        .push((job.scenario, key.workload, cost.total() + escalated));
+                });
+                if let Some(last) = calls.last() {
+                    let now = last.ts.0;
+                    state.cache.evict_expired(now);
                     for c in &mut state.survey {
-                        c.evict_expired(last.ts.0);
+                        c.evict_expired(now);
                     }
-                    state.auto.forget(last.ts.0);
-                    state.survey_auto.forget(last.ts.0);
-                    state.suffixes.forget(last.ts.0);
+                    state.auto.forget(now);
+                    state.survey_auto.forget(now);
+                    state.suffixes.forget(now);
                 }
                 out
             })
             .collect();
-        for (scope, jobs, state) in work {
-            if let Some(last) = jobs.last() {
+        for (scope, calls, state) in work {
+            if let Some(last) = calls.last() {
                 self.watermark.insert(scope, last.ts);
             }
             self.states.insert(scope, state);
@@ -800,30 +958,51 @@ impl CacheStage {
     }
 }
 
-/// Prices a counterfactual call.
+/// A call's tokens with the input split its cache replay gave.
+pub(crate) fn with_split(t: &Tokens, split: &Split) -> Tokens {
+    Tokens {
+        input: split.uncached,
+        cache_write_5m: split.write_5m,
+        cache_write_1h: split.write_1h,
+        cache_read: split.read,
+        ..*t
+    }
+}
+
+/// Prices a counterfactual call with `tokens` (its own, or the split its cache replay gave).
 pub(crate) fn price_counterfactual(
     cf: &Counterfactual,
+    tokens: &Tokens,
     day: tokensim_corpus::Day,
     catalog: &Catalog,
 ) -> Result<Cost, PricingError> {
-    let terms = Terms {
+    catalog.price(cf.model, tokens, &terms(cf, day))
+}
+
+/// The terms a counterfactual call is billed on.
+fn terms(cf: &Counterfactual, day: tokensim_corpus::Day) -> Terms {
+    Terms {
         day,
         batch: cf.batch,
         us_residency: cf.us_residency,
         fast: cf.fast,
-    };
-    catalog.price(cf.model, &cf.tokens, &terms)
+    }
 }
 
 /// Adds a priced counterfactual call (one request) to a scenario row, in place: a row is large,
 /// and building one per call to add it cost more than the pricing.
-pub(crate) fn add_counterfactual(st: &mut ScenarioTally, cf: &Counterfactual, cost: &Cost) {
+pub(crate) fn add_counterfactual(
+    st: &mut ScenarioTally,
+    cf: &Counterfactual,
+    tokens: &Tokens,
+    cost: &Cost,
+) {
     st.tally.requests += 1;
     st.tally.batch_requests += u64::from(cf.batch);
     if cf.batch {
-        st.batch_input_tokens += cf.tokens.total_input();
+        st.batch_input_tokens += tokens.total_input();
     }
-    st.tally.tokens += cf.tokens;
+    st.tally.tokens += *tokens;
     st.tally.cost += *cost;
     crate::tally::count_decisions(&mut st.decisions, &cf.decisions);
 }
@@ -1291,21 +1470,14 @@ impl Merged {
             .iter()
             .map(|w| workspaces.id(w.team.as_deref(), None, None))
             .collect();
-        // Each scope's queue sized before the calls move in: a call is large, and growing the
-        // queues would copy every one of them again.
-        let mut per_scope: HashMap<Scope, usize> = HashMap::default();
-        for job in &res.jobs {
-            let scope = (job.scenario, ws_remap[job.workspace as usize], job.cf.model);
-            *per_scope.entry(scope).or_default() += 1;
-        }
-        for (scope, n) in per_scope {
-            queued.entry(scope).or_default().reserve(n);
-        }
-        for mut job in res.jobs {
-            job.key = global(job.key);
-            job.workspace = ws_remap[job.workspace as usize];
-            let scope = (job.scenario, job.workspace, job.cf.model);
-            queued.entry(scope).or_default().push(job);
+        // The calls stay in the vectors the chunk's worker wrote them to.
+        let remap: Arc<[u32]> = remap.into();
+        for ((s, w, model), mut calls) in res.scopes {
+            calls.remap = Arc::clone(&remap);
+            queued
+                .entry((s, ws_remap[w as usize], model))
+                .or_default()
+                .push(calls);
         }
         Ok(())
     }
@@ -1355,7 +1527,8 @@ fn process_chunk(
     // over and over.
     let resimulating = scenarios.iter().filter(|s| s.simulates_cache()).count();
     let lines = usize::try_from(chunk.lines).unwrap_or(0);
-    res.jobs
+    res.pending
+        .jobs
         .reserve((resimulating + usize::from(probe.is_some())) * lines);
     res.costs
         .reserve((1 + scenarios.len() - resimulating) * lines);
@@ -1392,10 +1565,17 @@ fn process_chunk(
             let tally = price_record(&line, m, catalog, thresholds)?;
             // Every scenario must price too, before anything is counted, so that a record is
             // either in the baseline and every scenario or quarantined.
+            // A call the cache stage re-simulates is priced there, once its split is known; here
+            // it only has to be priceable (which the tokens never decide).
             let mut planned = Vec::with_capacity(scenarios.len());
             for s in scenarios {
                 let cf = plan(s, &line, m, catalog, risk);
-                let cost = price_counterfactual(&cf, line.ts.day(), catalog)?;
+                let cost = if cf.simulate.is_some() {
+                    catalog.check(cf.model, &terms(&cf, line.ts.day()))?;
+                    None
+                } else {
+                    Some(price_counterfactual(&cf, &cf.tokens, line.ts.day(), catalog)?)
+                };
                 planned.push((cf, cost));
             }
             Ok((m, tally, planned))
@@ -1494,25 +1674,18 @@ fn process_chunk(
                         model: cf.model,
                         day,
                     };
-                    if cf.simulate.is_some() {
-                        let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
-                        res.jobs.push(Job {
-                            scenario: s,
-                            ts: line.ts,
-                            pos,
-                            workspace,
-                            key,
-                            cf,
-                            min_cacheable_tokens,
-                        });
-                    } else {
+                    if let Some(cost) = cost {
                         res.costs
                             .push((Some(s), workload, cost.total() + escalated_cost));
                         add_counterfactual(
                             res.scenario_rows.entry((s, key)).or_default(),
                             &cf,
+                            &cf.tokens,
                             &cost,
                         );
+                    } else {
+                        let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
+                        res.queue(s, workspace, line.ts, pos, key, cf, min_cacheable_tokens);
                     }
                 }
                 let key = Key {
@@ -1525,15 +1698,16 @@ fn process_chunk(
                     // log, never priced.
                     let cf = plan(p, &line, model, catalog, risk);
                     if cf.simulate.is_some() {
-                        res.jobs.push(Job {
-                            scenario: PROBE,
-                            ts: line.ts,
-                            pos,
+                        let min_cacheable_tokens = catalog.model(model).min_cacheable_tokens;
+                        res.queue(
+                            PROBE,
                             workspace,
+                            line.ts,
+                            pos,
                             key,
-                            min_cacheable_tokens: catalog.model(model).min_cacheable_tokens,
                             cf,
-                        });
+                            min_cacheable_tokens,
+                        );
                     } else {
                         res.probe_not_compared += 1;
                     }
@@ -1556,6 +1730,7 @@ fn process_chunk(
             }
         }
     }
+    res.split_scopes();
     res
 }
 

@@ -677,23 +677,36 @@ impl Catalog {
         self.span(id, day).list
     }
 
-    /// Prices one call as recorded.
-    pub fn price(&self, id: ModelId, tokens: &Tokens, terms: &Terms) -> Result<Cost, PricingError> {
+    /// Whether a call on these terms can be priced at all: the errors of [`Catalog::price`],
+    /// which depend on the terms and never on the token counts.
+    pub fn check(&self, id: ModelId, terms: &Terms) -> Result<(), PricingError> {
+        self.checked_span(id, terms).map(|_| ())
+    }
+
+    /// The prices in force for a call on these terms, or why it cannot be priced.
+    fn checked_span(&self, id: ModelId, terms: &Terms) -> Result<&Effective, PricingError> {
         if terms.fast && terms.batch {
             return Err(PricingError::FastBatch);
         }
         let span = self.span(id, terms.day);
-        let total = tokens.total_input();
-        // Fast prices replace the long-context band (fast mode covers the full window at its own
-        // rates). Without fast prices, a fast request is billed as standard only where the
-        // catalog says so (Opus 4.6 after its fast mode ended); elsewhere the API rejects it.
-        let has_fast = span.rates[2][0][0].is_some();
-        if terms.fast && !has_fast && !span.fast_billed_as_standard {
+        // Without fast prices, a fast request is billed as standard only where the catalog says
+        // so (Opus 4.6 after its fast mode ended); elsewhere the API rejects it.
+        if terms.fast && span.rates[2][0][0].is_none() && !span.fast_billed_as_standard {
             return Err(PricingError::NoFastMode {
                 model: self.model(id).id.clone(),
                 day: terms.day.to_string(),
             });
         }
+        Ok(span)
+    }
+
+    /// Prices one call as recorded.
+    pub fn price(&self, id: ModelId, tokens: &Tokens, terms: &Terms) -> Result<Cost, PricingError> {
+        let span = self.checked_span(id, terms)?;
+        let total = tokens.total_input();
+        // Fast prices replace the long-context band (fast mode covers the full window at its own
+        // rates).
+        let has_fast = span.rates[2][0][0].is_some();
         let variant = if terms.fast && has_fast {
             2
         } else if span.threshold.is_some_and(|t| total > t) {

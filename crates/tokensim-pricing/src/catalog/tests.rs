@@ -271,6 +271,52 @@ fn fast_mode_only_where_the_catalog_has_it() {
     );
 }
 
+/// `check` is `price` without the arithmetic: the replay checks re-simulated calls with it and
+/// prices them after their cache replay, so the two must fail alike whatever the tokens.
+#[test]
+fn check_fails_exactly_where_price_fails() {
+    let cat = cat();
+    let days = [
+        "2025-01-01",
+        "2026-06-28",
+        "2026-06-29",
+        "2026-07-24",
+        "2026-11-01",
+    ];
+    let tokens = [
+        Tokens::default(),
+        Tokens {
+            input: 300_000,
+            output: 1_000,
+            cache_read: 5_000,
+            ..Tokens::default()
+        },
+    ];
+    let mut failures = 0;
+    for m in 0..cat.models.len() {
+        let id = ModelId(m as _);
+        for d in days {
+            for bits in 0..8u8 {
+                let terms = Terms {
+                    day: day(d),
+                    batch: bits & 1 != 0,
+                    us_residency: bits & 2 != 0,
+                    fast: bits & 4 != 0,
+                };
+                for t in &tokens {
+                    let priced = cat.price(id, t, &terms);
+                    assert_eq!(
+                        cat.check(id, &terms),
+                        priced.as_ref().map(|_| ()).map_err(Clone::clone)
+                    );
+                    failures += usize::from(priced.is_err());
+                }
+            }
+        }
+    }
+    assert!(failures > 0, "the grid has calls that cannot be priced");
+}
+
 #[test]
 fn ids_resolve_in_every_form_a_log_carries() {
     let cat = cat();
