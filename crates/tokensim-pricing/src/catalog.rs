@@ -680,10 +680,15 @@ impl Catalog {
     /// Whether a call on these terms can be priced at all: the errors of [`Catalog::price`],
     /// which depend on the terms and never on the token counts.
     pub fn check(&self, id: ModelId, terms: &Terms) -> Result<(), PricingError> {
+        if !terms.fast {
+            // Both errors are about fast mode.
+            return Ok(());
+        }
         self.checked_span(id, terms).map(|_| ())
     }
 
     /// The prices in force for a call on these terms, or why it cannot be priced.
+    #[inline]
     fn checked_span(&self, id: ModelId, terms: &Terms) -> Result<&Effective, PricingError> {
         if terms.fast && terms.batch {
             return Err(PricingError::FastBatch);
