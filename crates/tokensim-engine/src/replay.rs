@@ -20,7 +20,7 @@ use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Block, Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
-    plan, AutoPlan, Counterfactual, ReuseStats, RiskModel, OPTIMAL_CHOICES,
+    plan, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
 use crate::batch::BatchStats;
@@ -279,18 +279,28 @@ pub type EvalKey = (u32, ModelId, ModelId, Option<Task>);
 /// (scenario, workload, recorded model, target model, task).
 pub type RouteKey = (u32, u32, ModelId, ModelId, Option<Task>);
 
-/// A call whose cache usage the scenario re-simulates: it waits for its scope's replay.
+/// A call whose cache usage the scenario re-simulates: it waits for its scope's replay. It
+/// holds what the cache stage needs of the call's counterfactual and nothing on the heap, so
+/// a queue of them is dropped in one step.
+#[derive(Clone, Copy)]
 struct Job {
     scenario: u32,
     ts: Timestamp,
     pos: Position,
-    /// Its row, with the chunk-local workload id (its chunk's `remap` gives the run's).
+    /// Its row (the served model, the day), with the chunk-local workload id (its chunk's
+    /// `remap` gives the run's).
     key: Key,
-    /// What the levers made of it; its blocks (`simulate`) are moved to its chunk's `blocks`.
-    cf: Counterfactual,
-    /// Its blocks: `blocks[start..end]` of its chunk's calls.
+    /// Its usage: the cache replay replaces the input split.
+    tokens: Tokens,
+    terms: Terms,
+    readable_delay_ns: i64,
+    may_hit: bool,
+    auto: Option<AutoPlan>,
+    decisions: Decisions,
+    /// A cascade's escalated call on the recorded model (billed as recorded).
+    escalated: PicoUsd,
+    /// Its blocks: `blocks[start..end]` of its scope's calls.
     blocks: (usize, usize),
-    min_cacheable_tokens: u64,
 }
 
 /// One chunk's re-simulated calls in one scope, in corpus order, and all their blocks in one
@@ -304,6 +314,17 @@ struct ScopeCalls {
     blocks: Vec<Block>,
     /// The chunk's workload ids to the run's, set by the merge.
     remap: Arc<[u32]>,
+    /// The smallest and largest (timestamp, position) of the calls, and whether they are in
+    /// that order already: taken while the calls are in the worker's cache, so that the cache
+    /// stage knows its order without reading every call an extra time.
+    min: (Timestamp, Position),
+    max: (Timestamp, Position),
+    sorted: bool,
+}
+
+/// A call's place in its scope's replay order.
+fn replay_key(j: &Job) -> (Timestamp, Position) {
+    (j.ts, j.pos)
 }
 
 /// A chunk's queued calls before they are sorted by scope.
@@ -352,7 +373,6 @@ struct ChunkResult {
 
 impl ChunkResult {
     /// Queues a call for its scope's cache replay (in `pending` until the chunk is done).
-    #[allow(clippy::too_many_arguments)]
     fn queue(
         &mut self,
         scenario: u32,
@@ -360,22 +380,26 @@ impl ChunkResult {
         ts: Timestamp,
         pos: Position,
         key: Key,
-        mut cf: Counterfactual,
-        min_cacheable_tokens: u64,
+        cf: Counterfactual,
     ) {
-        let blocks = cf.simulate.take().expect("queued calls simulate");
+        let blocks = cf.simulate.as_deref().expect("queued calls simulate");
         let p = &mut self.pending;
         let start = p.blocks.len();
-        p.blocks.extend_from_slice(&blocks);
+        p.blocks.extend_from_slice(blocks);
         p.scopes.push((scenario, workspace, cf.model));
         p.jobs.push(Job {
             scenario,
             ts,
             pos,
             key,
-            cf,
+            tokens: cf.tokens,
+            terms: terms(&cf, key.day),
+            readable_delay_ns: cf.readable_delay_ns,
+            may_hit: cf.may_hit,
+            auto: cf.auto,
+            decisions: cf.decisions,
+            escalated: cf.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total()),
             blocks: (start, p.blocks.len()),
-            min_cacheable_tokens,
         });
     }
 
@@ -400,7 +424,7 @@ impl ChunkResult {
                 ScopeCalls {
                     jobs: Vec::with_capacity(n),
                     blocks: Vec::with_capacity(b),
-                    remap: Arc::default(),
+                    ..ScopeCalls::default()
                 },
             );
         }
@@ -410,6 +434,15 @@ impl ChunkResult {
             c.blocks
                 .extend_from_slice(&blocks[job.blocks.0..job.blocks.1]);
             job.blocks = (start, c.blocks.len());
+            let k = replay_key(&job);
+            match c.jobs.last() {
+                None => (c.min, c.max, c.sorted) = (k, k, true),
+                Some(_) => {
+                    c.sorted &= c.max <= k;
+                    c.min = c.min.min(k);
+                    c.max = c.max.max(k);
+                }
+            }
             c.jobs.push(job);
         }
     }
@@ -715,66 +748,46 @@ type Queued = HashMap<Scope, Vec<ScopeCalls>>;
 /// One scope's queued calls in (timestamp, corpus order).
 struct ScopeQueue {
     lists: Vec<ScopeCalls>,
-    /// (list, index in it) in replay order, when the lists are not already in it.
-    order: Option<Vec<(u32, u32)>>,
+    /// Whether the lists, one after the other, are in replay order already (usual: a
+    /// time-sorted corpus, merged in chunk order).
+    in_order: bool,
+    /// The first and last call's (timestamp, position) in replay order.
+    first: Option<(Timestamp, Position)>,
+    last: Option<(Timestamp, Position)>,
 }
 
 impl ScopeQueue {
     fn new(lists: Vec<ScopeCalls>) -> Self {
-        let key = |j: &Job| (j.ts, j.pos);
-        // Usually in order already (a time-sorted corpus, merged in chunk order): then no order
-        // is built.
-        let in_order = lists
-            .iter()
-            .flat_map(|l| l.jobs.iter().map(key))
-            .is_sorted();
-        let order = (!in_order).then(|| {
-            let mut o: Vec<(u32, u32)> = lists
-                .iter()
-                .enumerate()
-                .flat_map(|(n, l)| (0..l.jobs.len() as u32).map(move |i| (n as u32, i)))
-                .collect();
-            o.sort_by_key(|&(n, i)| key(&lists[n as usize].jobs[i as usize]));
-            o
-        });
-        Self { lists, order }
+        let lists: Vec<ScopeCalls> = lists.into_iter().filter(|l| !l.jobs.is_empty()).collect();
+        let in_order = lists.iter().all(|l| l.sorted) && lists.is_sorted_by(|a, b| a.max <= b.min);
+        Self {
+            in_order,
+            first: lists.iter().map(|l| l.min).min(),
+            last: lists.iter().map(|l| l.max).max(),
+            lists,
+        }
     }
 
-    /// Calls `f` with each call, its blocks and its chunk's workload remap, in replay order.
-    fn for_each(&self, mut f: impl FnMut(&Job, &[Block], &[u32])) {
-        let mut one = |l: &ScopeCalls, job: &Job| {
-            f(job, &l.blocks[job.blocks.0..job.blocks.1], &l.remap);
-        };
-        match &self.order {
-            Some(order) => order.iter().for_each(|&(n, i)| {
-                let l = &self.lists[n as usize];
-                one(l, &l.jobs[i as usize]);
-            }),
-            None => {
-                for l in &self.lists {
-                    l.jobs.iter().for_each(|job| one(l, job));
+    /// Calls `f` with each call, its blocks and its chunk's workload remap, in replay order,
+    /// then drops the calls.
+    fn drain(&mut self, mut f: impl FnMut(&Job, &[Block], &[u32])) {
+        let lists = std::mem::take(&mut self.lists);
+        if self.in_order {
+            for l in &lists {
+                for job in &l.jobs {
+                    f(job, &l.blocks[job.blocks.0..job.blocks.1], &l.remap);
                 }
             }
-        }
-    }
-
-    /// The last call in replay order.
-    fn last(&self) -> Option<&Job> {
-        match &self.order {
-            Some(o) => o
-                .last()
-                .map(|&(n, i)| &self.lists[n as usize].jobs[i as usize]),
-            None => self.lists.iter().rev().find_map(|l| l.jobs.last()),
-        }
-    }
-
-    /// The first call in replay order.
-    fn first(&self) -> Option<&Job> {
-        match &self.order {
-            Some(o) => o
-                .first()
-                .map(|&(n, i)| &self.lists[n as usize].jobs[i as usize]),
-            None => self.lists.iter().find_map(|l| l.jobs.first()),
+        } else {
+            let mut all: Vec<(u32, &Job)> = Vec::new();
+            for (n, l) in lists.iter().enumerate() {
+                all.extend(l.jobs.iter().map(|j| (n as u32, j)));
+            }
+            all.sort_by_key(|(_, j)| replay_key(j));
+            for (n, job) in all {
+                let l = &lists[n as usize];
+                f(job, &l.blocks[job.blocks.0..job.blocks.1], &l.remap);
+            }
         }
     }
 }
@@ -812,8 +825,9 @@ impl ScopeState {
                 None => self.survey_auto.choose(plan, job.ts.0, &mut b),
             }
             let split = cache.request(&b, lookup);
-            let tokens = with_split(&job.cf.tokens, &split);
-            let cost = price_counterfactual(&job.cf, &tokens, job.key.day, catalog)
+            let tokens = with_split(&job.tokens, &split);
+            let cost = catalog
+                .price(job.key.model, &tokens, &job.terms)
                 .expect("a counterfactual that priced before simulation prices after");
             *cost_i += cost.total();
         }
@@ -846,8 +860,8 @@ impl CacheStage {
         for (scope, lists) in queued {
             let calls = ScopeQueue::new(lists);
             if streaming {
-                if let (Some(&w), Some(first)) = (self.watermark.get(&scope), calls.first()) {
-                    if first.ts < w {
+                if let (Some(&w), Some(first)) = (self.watermark.get(&scope), calls.first) {
+                    if first.0 < w {
                         return None;
                     }
                 }
@@ -862,14 +876,14 @@ impl CacheStage {
                 let mut out = Drained::default();
                 // The `auto` and `optimal` policies set breakpoints on a copy of the blocks.
                 let mut placed: Vec<Block> = Vec::new();
-                calls.for_each(|job, blocks, remap| {
+                calls.drain(|job, blocks, remap| {
                     let lookup = Lookup {
                         ts_ns: job.ts.0,
-                        readable_delay_ns: job.cf.readable_delay_ns,
-                        min_cacheable_tokens: job.min_cacheable_tokens,
-                        may_hit: job.cf.may_hit,
+                        readable_delay_ns: job.readable_delay_ns,
+                        min_cacheable_tokens: catalog.model(job.key.model).min_cacheable_tokens,
+                        may_hit: job.may_hit,
                     };
-                    let blocks = match job.cf.auto {
+                    let blocks = match job.auto {
                         None => blocks,
                         Some(plan) => {
                             placed.clear();
@@ -896,7 +910,7 @@ impl CacheStage {
                     };
                     let split = state.cache.request(blocks, &lookup);
                     if job.scenario == PROBE {
-                        let (agreed, diff) = compare_split(&split, &job.cf.tokens);
+                        let (agreed, diff) = compare_split(&split, &job.tokens);
                         let f = &mut out.fidelity;
                         f.compared += 1;
                         f.agreed += u64::from(agreed);
@@ -906,17 +920,18 @@ impl CacheStage {
                     }
                     // With the recorded breakpoints on the recorded model, the simulation can be
                     // checked against the log: the replay policy's fidelity.
-                    let comparable = job.cf.auto.is_none() && !job.cf.decisions.routed;
-                    let recorded = job.cf.tokens;
+                    let comparable = job.auto.is_none() && !job.decisions.routed;
+                    let recorded = job.tokens;
                     let tokens = with_split(&recorded, &split);
-                    let cost = price_counterfactual(&job.cf, &tokens, job.key.day, catalog)
+                    let cost = catalog
+                        .price(job.key.model, &tokens, &job.terms)
                         .expect("a counterfactual that priced before simulation prices after");
                     let key = Key {
                         workload: remap[job.key.workload as usize],
                         ..job.key
                     };
                     let row = out.rows.entry((job.scenario, key)).or_default();
-                    add_counterfactual(row, &job.cf, &tokens, &cost);
+                    add_call(row, job.terms.batch, &job.decisions, &tokens, &cost);
                     if comparable {
                         // Both splits add up to the same total, so every misplaced token is
                         // counted twice in the sum of differences.
@@ -927,16 +942,11 @@ impl CacheStage {
                         d.replay_tokens_compared += split.total();
                         d.replay_tokens_misassigned += diff / 2;
                     }
-                    let escalated = job
-                        .cf
-                        .escalated
-                        .as_ref()
-                        .map_or(PicoUsd(0), |e| e.1.total());
                     out.costs
-                        .push((job.scenario, key.workload, cost.total() + escalated));
+                        .push((job.scenario, key.workload, cost.total() + job.escalated));
                 });
-                if let Some(last) = calls.last() {
-                    let now = last.ts.0;
+                if let Some(last) = calls.last {
+                    let now = last.0 .0;
                     state.cache.evict_expired(now);
                     for c in &mut state.survey {
                         c.evict_expired(now);
@@ -949,8 +959,8 @@ impl CacheStage {
             })
             .collect();
         for (scope, calls, state) in work {
-            if let Some(last) = calls.last() {
-                self.watermark.insert(scope, last.ts);
+            if let Some(last) = calls.last {
+                self.watermark.insert(scope, last.0);
             }
             self.states.insert(scope, state);
         }
@@ -989,22 +999,23 @@ fn terms(cf: &Counterfactual, day: tokensim_corpus::Day) -> Terms {
     }
 }
 
-/// Adds a priced counterfactual call (one request) to a scenario row, in place: a row is large,
-/// and building one per call to add it cost more than the pricing.
-pub(crate) fn add_counterfactual(
+/// Adds a priced call (one request) to a scenario row, in place: a row is large, and building
+/// one per call to add it cost more than the pricing.
+pub(crate) fn add_call(
     st: &mut ScenarioTally,
-    cf: &Counterfactual,
+    batch: bool,
+    decisions: &Decisions,
     tokens: &Tokens,
     cost: &Cost,
 ) {
     st.tally.requests += 1;
-    st.tally.batch_requests += u64::from(cf.batch);
-    if cf.batch {
+    st.tally.batch_requests += u64::from(batch);
+    if batch {
         st.batch_input_tokens += tokens.total_input();
     }
     st.tally.tokens += *tokens;
     st.tally.cost += *cost;
-    crate::tally::count_decisions(&mut st.decisions, &cf.decisions);
+    crate::tally::count_decisions(&mut st.decisions, decisions);
 }
 
 type Histograms = BTreeMap<(Option<u32>, u32), Histogram<u64>>;
@@ -1574,7 +1585,12 @@ fn process_chunk(
                     catalog.check(cf.model, &terms(&cf, line.ts.day()))?;
                     None
                 } else {
-                    Some(price_counterfactual(&cf, &cf.tokens, line.ts.day(), catalog)?)
+                    Some(price_counterfactual(
+                        &cf,
+                        &cf.tokens,
+                        line.ts.day(),
+                        catalog,
+                    )?)
                 };
                 planned.push((cf, cost));
             }
@@ -1677,15 +1693,15 @@ fn process_chunk(
                     if let Some(cost) = cost {
                         res.costs
                             .push((Some(s), workload, cost.total() + escalated_cost));
-                        add_counterfactual(
+                        add_call(
                             res.scenario_rows.entry((s, key)).or_default(),
-                            &cf,
+                            cf.batch,
+                            &cf.decisions,
                             &cf.tokens,
                             &cost,
                         );
                     } else {
-                        let min_cacheable_tokens = catalog.model(cf.model).min_cacheable_tokens;
-                        res.queue(s, workspace, line.ts, pos, key, cf, min_cacheable_tokens);
+                        res.queue(s, workspace, line.ts, pos, key, cf);
                     }
                 }
                 let key = Key {
@@ -1698,16 +1714,7 @@ fn process_chunk(
                     // log, never priced.
                     let cf = plan(p, &line, model, catalog, risk);
                     if cf.simulate.is_some() {
-                        let min_cacheable_tokens = catalog.model(model).min_cacheable_tokens;
-                        res.queue(
-                            PROBE,
-                            workspace,
-                            line.ts,
-                            pos,
-                            key,
-                            cf,
-                            min_cacheable_tokens,
-                        );
+                        res.queue(PROBE, workspace, line.ts, pos, key, cf);
                     } else {
                         res.probe_not_compared += 1;
                     }
