@@ -1605,3 +1605,26 @@ proptest! {
         }
     }
 }
+
+/// Prefix keys: order matters, a different last block always gives a different key, and
+/// structured hashes (the Mooncake traces number their blocks 0, 1, 2, ...) still spread over
+/// the entry map's buckets, which the key's low bits pick.
+#[test]
+fn prefix_keys_depend_on_order_and_spread_over_buckets() {
+    let key = |hashes: &[u64]| hashes.iter().fold(CHAIN_SEED, |k, &h| chain(k, h));
+    assert_ne!(key(&[1, 2]), key(&[2, 1]));
+    assert_ne!(key(&[7, 7]), key(&[7]));
+    let mut seen = HashSet::new();
+    for prev in [CHAIN_SEED, key(&[1]), key(&[1, 2, 3])] {
+        for h in 0..10_000u64 {
+            assert!(seen.insert(chain(prev, h)), "key collision at {h}");
+        }
+    }
+    // 4,096 sequential hashes into 4,096 buckets: a uniform spread fills about 63% of them.
+    let buckets: HashSet<u64> = (0..4_096u64)
+        .map(|h| chain(CHAIN_SEED, h) & 4_095)
+        .collect();
+    assert!(buckets.len() > 2_400, "{} buckets used", buckets.len());
+    let deep: HashSet<u64> = (0..4_096u64).map(|h| key(&[h, 1, 2]) & 4_095).collect();
+    assert!(deep.len() > 2_400, "{} buckets used", deep.len());
+}
