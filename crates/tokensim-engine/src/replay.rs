@@ -20,7 +20,7 @@ use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Block, Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
-    plan, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
+    plan_into, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
 use crate::batch::BatchStats;
@@ -372,7 +372,9 @@ struct ChunkResult {
 }
 
 impl ChunkResult {
-    /// Queues a call for its scope's cache replay (in `pending` until the chunk is done).
+    /// Queues a call for its scope's cache replay (in `pending` until the chunk is done); its
+    /// blocks are `pending.blocks[blocks.0..blocks.1]`.
+    #[allow(clippy::too_many_arguments)]
     fn queue(
         &mut self,
         scenario: u32,
@@ -380,12 +382,10 @@ impl ChunkResult {
         ts: Timestamp,
         pos: Position,
         key: Key,
-        cf: Counterfactual,
+        cf: &Counterfactual,
+        blocks: (usize, usize),
     ) {
-        let blocks = cf.simulate.as_deref().expect("queued calls simulate");
         let p = &mut self.pending;
-        let start = p.blocks.len();
-        p.blocks.extend_from_slice(blocks);
         p.scopes.push((scenario, workspace, cf.model));
         p.jobs.push(Job {
             scenario,
@@ -393,13 +393,13 @@ impl ChunkResult {
             pos,
             key,
             tokens: cf.tokens,
-            terms: terms(&cf, key.day),
+            terms: terms(cf, key.day),
             readable_delay_ns: cf.readable_delay_ns,
             may_hit: cf.may_hit,
             auto: cf.auto,
             decisions: cf.decisions,
             escalated: cf.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total()),
-            blocks: (start, p.blocks.len()),
+            blocks,
         });
     }
 
@@ -1578,21 +1578,27 @@ fn process_chunk(
             // either in the baseline and every scenario or quarantined.
             // A call the cache stage re-simulates is priced there, once its split is known; here
             // it only has to be priceable (which the tokens never decide).
+            // Its blocks go straight to the chunk's queue, taken back if the record fails.
             let mut planned = Vec::with_capacity(scenarios.len());
+            let blocks = &mut res.pending.blocks;
+            let before = blocks.len();
             for s in scenarios {
-                let cf = plan(s, &line, m, catalog, risk);
-                let cost = if cf.simulate.is_some() {
-                    catalog.check(cf.model, &terms(&cf, line.ts.day()))?;
-                    None
+                let start = blocks.len();
+                let (cf, simulated) = plan_into(s, &line, m, catalog, risk, blocks);
+                let priced = if simulated {
+                    catalog
+                        .check(cf.model, &terms(&cf, line.ts.day()))
+                        .map(|()| Err((start, blocks.len())))
                 } else {
-                    Some(price_counterfactual(
-                        &cf,
-                        &cf.tokens,
-                        line.ts.day(),
-                        catalog,
-                    )?)
+                    price_counterfactual(&cf, &cf.tokens, line.ts.day(), catalog).map(Ok)
                 };
-                planned.push((cf, cost));
+                match priced {
+                    Ok(cost) => planned.push((cf, cost)),
+                    Err(e) => {
+                        blocks.truncate(before);
+                        return Err(e);
+                    }
+                }
             }
             Ok((m, tally, planned))
         });
@@ -1690,7 +1696,7 @@ fn process_chunk(
                         model: cf.model,
                         day,
                     };
-                    if let Some(cost) = cost {
+                    if let Ok(cost) = cost {
                         res.costs
                             .push((Some(s), workload, cost.total() + escalated_cost));
                         add_call(
@@ -1700,8 +1706,8 @@ fn process_chunk(
                             &cf.tokens,
                             &cost,
                         );
-                    } else {
-                        res.queue(s, workspace, line.ts, pos, key, cf);
+                    } else if let Err(blocks) = cost {
+                        res.queue(s, workspace, line.ts, pos, key, &cf, blocks);
                     }
                 }
                 let key = Key {
@@ -1712,9 +1718,12 @@ fn process_chunk(
                 if let Some(p) = probe {
                     // The fidelity probe: re-simulated beside the scenarios, compared with the
                     // log, never priced.
-                    let cf = plan(p, &line, model, catalog, risk);
-                    if cf.simulate.is_some() {
-                        res.queue(PROBE, workspace, line.ts, pos, key, cf);
+                    let start = res.pending.blocks.len();
+                    let (cf, simulated) =
+                        plan_into(p, &line, model, catalog, risk, &mut res.pending.blocks);
+                    if simulated {
+                        let blocks = (start, res.pending.blocks.len());
+                        res.queue(PROBE, workspace, line.ts, pos, key, &cf, blocks);
                     } else {
                         res.probe_not_compared += 1;
                     }

@@ -498,6 +498,27 @@ pub fn plan(
     catalog: &Catalog,
     risk: &dyn RiskModel,
 ) -> Counterfactual {
+    let mut blocks = Vec::new();
+    let (mut cf, simulated) = plan_into(s, r, model, catalog, risk, &mut blocks);
+    if simulated {
+        cf.simulate = Some(blocks);
+    }
+    cf
+}
+
+/// [`plan`], appending a re-simulated call's blocks to `blocks` instead of allocating a vector
+/// for them: `simulate` stays `None`, and the flag says whether the call is re-simulated (its
+/// blocks are then the ones appended). The replay engine plans every call of every scenario,
+/// and keeps the blocks of a chunk's calls side by side.
+pub fn plan_into(
+    s: &Scenario,
+    r: &Record,
+    model: ModelId,
+    catalog: &Catalog,
+    risk: &dyn RiskModel,
+    blocks: &mut Vec<Block>,
+) -> (Counterfactual, bool) {
+    let mut simulated = false;
     let mut cf = Counterfactual {
         model,
         tokens: Tokens::recorded(r),
@@ -682,20 +703,21 @@ pub fn plan(
                     }),
                 };
                 // Untrimmed (the common case), the blocks are a plain map of the segments, which
-                // collects in one tight loop; a trim filters into a vector sized up front.
-                let mut blocks: Vec<Block> = if dropped.0 == dropped.1 {
-                    r.segments.iter().map(block).collect()
+                // extends in one tight loop; a trim filters.
+                let start = blocks.len();
+                blocks.reserve(r.segments.len());
+                if dropped.0 == dropped.1 {
+                    blocks.extend(r.segments.iter().map(block));
                 } else {
-                    let mut v = Vec::with_capacity(r.segments.len());
-                    v.extend(
+                    blocks.extend(
                         r.segments
                             .iter()
                             .enumerate()
                             .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
                             .map(|(_, seg)| block(seg)),
                     );
-                    v
-                };
+                }
+                let blocks = &mut blocks[start..];
                 if matches!(policy, CachePolicy::Auto | CachePolicy::Optimal) {
                     for b in blocks.iter_mut() {
                         b.breakpoint = None;
@@ -708,14 +730,14 @@ pub fn plan(
                             .filter(|(i, _)| !(dropped.0..dropped.1).contains(i))
                             .map(|(_, s)| s.role),
                     );
-                    cf.auto = place_auto_breakpoints(&blocks, &roles, r.conversation_id.as_deref())
+                    cf.auto = place_auto_breakpoints(blocks, &roles, r.conversation_id.as_deref())
                         .map(|p| AutoPlan {
                             hindsight: policy == CachePolicy::Optimal,
                             fixed: c.fixed_ttl,
                             ..p
                         });
                 }
-                cf.simulate = Some(blocks);
+                simulated = true;
                 cf.decisions.cache_simulated = true;
                 let delay_ms = r.latency_ms.unwrap_or(c.readable_delay_ms);
                 cf.readable_delay_ns = i64::try_from(delay_ms)
@@ -728,7 +750,7 @@ pub fn plan(
             }
         }
     }
-    cf
+    (cf, simulated)
 }
 
 #[cfg(test)]

@@ -635,3 +635,49 @@ fn context_trim_under_replay_simulates_the_trimmed_blocks() {
     assert_eq!(blocks.iter().filter(|b| b.breakpoint.is_some()).count(), 2);
     assert_eq!(cf.tokens.total_input(), 5800);
 }
+
+/// `plan_into` appends exactly the blocks `plan` would allocate (after what the buffer held),
+/// and plans the same call, for every cache policy, with and without a trim or routing.
+#[test]
+fn plan_into_appends_what_plan_allocates() {
+    let cat = Catalog::builtin();
+    let r = record(CONVERSATION);
+    let m = cat.resolve(&r.model).unwrap();
+    let levers = [
+        "",
+        "[[caps.context_trim]]\ntokens = 6000\n",
+        "[[route.rule]]\nwhen = {}\nto = \"claude-haiku-5-5\"\n",
+    ];
+    let mut simulated = 0;
+    for lever in levers {
+        for policy in ["recorded", "off", "replay", "auto", "optimal"] {
+            let s = scenario(&cat, &format!("{lever}[cache]\npolicy = \"{policy}\"\n"));
+            let cf = plan(&s, &r, m, &cat, &Fixed(0));
+            let prior = Block {
+                hash: 7,
+                tokens: 1,
+                tool_result: false,
+                breakpoint: None,
+            };
+            let mut buf = vec![prior];
+            let (mut into, sim) = plan_into(&s, &r, m, &cat, &Fixed(0), &mut buf);
+            assert_eq!(sim, cf.simulate.is_some(), "{lever} {policy}");
+            assert_eq!(
+                buf[0], prior,
+                "{lever} {policy}: the buffer's blocks are kept"
+            );
+            assert_eq!(
+                &buf[1..],
+                cf.simulate.as_deref().unwrap_or(&[]),
+                "{lever} {policy}"
+            );
+            into.simulate = cf.simulate.clone();
+            assert_eq!(into, cf, "{lever} {policy}");
+            simulated += usize::from(sim);
+        }
+    }
+    assert_eq!(
+        simulated, 9,
+        "replay, auto and optimal simulate under every lever"
+    );
+}
