@@ -571,7 +571,8 @@ impl ScopeCache {
     ) -> Result<usize, Miss> {
         let mut best: Option<usize> = None;
         let mut saw_unreadable = false;
-        for (b, block) in blocks.iter().enumerate().take(prefixes.len()).rev() {
+        // A slice, not `take(..).rev()`: that pair steps back through `nth_back` every time.
+        for (b, block) in blocks[..prefixes.len()].iter().enumerate().rev() {
             if block.breakpoint.is_none() {
                 continue;
             }
