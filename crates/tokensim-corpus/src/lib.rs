@@ -15,7 +15,8 @@ pub use error::CorpusError;
 pub use parse::{fingerprint, parse_line, Line, LineError, SCHEMA_V1};
 pub use reader::{Chunk, ChunkReader, Recycler, Source, CHUNK_BYTES};
 pub use record::{
-    CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Usage,
+    CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Text,
+    Usage,
 };
 pub use time::{Day, Timestamp};
 

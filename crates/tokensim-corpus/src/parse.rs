@@ -11,7 +11,8 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use crate::record::{
-    CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Usage,
+    CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Text,
+    Usage,
 };
 use crate::time::Timestamp;
 
@@ -274,8 +275,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
     }
 }
 
-fn owned(s: Option<Str<'_>>) -> Option<String> {
-    s.map(|s| s.0.into_owned())
+fn owned(s: Option<Str<'_>>) -> Option<Text> {
+    s.map(|s| Text::from(s.0.as_ref()))
 }
 
 /// A token count: a non-negative whole number. Negative, fractional, null and non-numbers are
@@ -492,7 +493,7 @@ struct RawEval<'a> {
 }
 
 /// `tags`: a list of strings or an object of string values.
-struct Tags(Vec<String>);
+struct Tags(Vec<Text>);
 
 impl<'de> Deserialize<'de> for Tags {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -505,14 +506,14 @@ impl<'de> Deserialize<'de> for Tags {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Tags, A::Error> {
                 let mut out = Vec::new();
                 while let Some(s) = seq.next_element::<Str<'de>>()? {
-                    out.push(s.0.into_owned());
+                    out.push(Text::from(s.0.as_ref()));
                 }
                 Ok(Tags(out))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = map.next_entry::<Str<'de>, Str<'de>>()? {
-                    out.push(format!("{}:{}", k.0, v.0));
+                    out.push(compact_str::format_compact!("{}:{}", k.0, v.0));
                 }
                 Ok(Tags(out))
             }
@@ -605,13 +606,14 @@ fn either<T: PartialEq>(
 
 /// An attribution field: an empty string means the same as an absent one (documented in
 /// docs/corpus-format.md), so that loggers that write `""` for "none" load as unattributed.
-fn attribution(s: Option<Str<'_>>) -> Option<String> {
-    s.filter(|s| !s.0.is_empty()).map(|s| s.0.into_owned())
+fn attribution(s: Option<Str<'_>>) -> Option<Text> {
+    s.filter(|s| !s.0.is_empty())
+        .map(|s| Text::from(s.0.as_ref()))
 }
 
 /// The cache scope's workspace: absent, empty and `"default"` are all the default workspace
 /// (DESIGN 5a), kept as `None` so that they share one scope.
-fn workspace(s: Option<Str<'_>>) -> Option<String> {
+fn workspace(s: Option<Str<'_>>) -> Option<Text> {
     attribution(s).filter(|w| w != "default")
 }
 
@@ -673,7 +675,7 @@ impl RawRecord<'_> {
             self.inference_geo.map(|s| s.0),
             self.usage.inference_geo.map(|s| s.0),
         )?
-        .map(Cow::into_owned);
+        .map(|g| Text::from(g.as_ref()));
         let thinking_tokens = either(
             "thinking_tokens",
             self.thinking_tokens,
@@ -771,7 +773,7 @@ impl RawRecord<'_> {
             pos,
             id: owned(self.id),
             ts,
-            model: self.model.0.into_owned(),
+            model: Text::from(self.model.0.as_ref()),
             usage,
             thinking_tokens,
             workspace: workspace(self.workspace),

@@ -131,17 +131,21 @@ pub struct Eval {
     pub score: Option<f64>,
 }
 
+/// A record's short text fields (model, workspace, team, app, feature, tags, ids): stored inline
+/// up to 24 bytes, so the usual record costs no allocation for them. It dereferences to `str`.
+pub type Text = compact_str::CompactString;
+
 /// One API call, validated.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
     /// Where the line was read.
     pub pos: Position,
     /// `id`.
-    pub id: Option<String>,
+    pub id: Option<Text>,
     /// `ts`, as a UTC instant.
     pub ts: Timestamp,
     /// `model`, as written (resolution to a catalog id is the pricing crate's job).
-    pub model: String,
+    pub model: Text,
     /// `usage`.
     pub usage: Usage,
     /// `thinking_tokens` (top level or inside `usage`): the response's extended-thinking tokens.
@@ -150,19 +154,19 @@ pub struct Record {
     pub thinking_tokens: Option<u64>,
     /// `workspace`: the cache isolation scope. `None` is the default workspace: the field
     /// absent, `null`, empty or `"default"`, which all share one scope.
-    pub workspace: Option<String>,
+    pub workspace: Option<Text>,
     /// `team`.
-    pub team: Option<String>,
+    pub team: Option<Text>,
     /// `app`.
-    pub app: Option<String>,
+    pub app: Option<Text>,
     /// `feature`.
-    pub feature: Option<String>,
+    pub feature: Option<Text>,
     /// `tags`, an object's entries written as `key:value`.
-    pub tags: Vec<String>,
+    pub tags: Vec<Text>,
     /// `service_tier` (top level or inside `usage`).
     pub service_tier: ServiceTier,
     /// `inference_geo` (top level or inside `usage`).
-    pub inference_geo: Option<String>,
+    pub inference_geo: Option<Text>,
     /// `speed` (top level or inside `usage`).
     pub speed: Speed,
     /// `stream`.
@@ -181,7 +185,7 @@ pub struct Record {
     /// (`0.0000025` is `2`, `0.0000035` is `4`). Used by routing's threshold policy.
     pub difficulty_ppm: Option<u32>,
     /// `conversation_id`.
-    pub conversation_id: Option<String>,
+    pub conversation_id: Option<Text>,
     /// `prompt.segments`.
     pub segments: Vec<Segment>,
     /// `evals`.

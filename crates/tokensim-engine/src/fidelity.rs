@@ -308,17 +308,18 @@ fn read_chunk(
         })?;
         let cf = plan(probe, &r, model, catalog, &NoRisk);
         if cf.simulate.is_none() {
-            out.without_segments.push(r.conversation_id.clone());
+            out.without_segments
+                .push(r.conversation_id.clone().map(String::from));
             continue;
         }
         out.calls.push((
-            r.workspace.clone(),
+            r.workspace.clone().map(String::from),
             model,
             Call {
                 pos,
-                id: r.id.clone(),
+                id: r.id.clone().map(String::from),
                 ts: r.ts,
-                session: r.conversation_id.clone(),
+                session: r.conversation_id.clone().map(String::from),
                 min_cacheable_tokens: catalog.model(model).min_cacheable_tokens,
                 recorded_cost: tally.cost.total(),
                 cf,

@@ -126,10 +126,12 @@ pub fn analyze_prefixes(
                 without_segments += 1;
                 continue;
             }
-            let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "unattributed".into());
+            fn part(p: &Option<tokensim_corpus::Text>) -> &str {
+                p.as_deref().unwrap_or("unattributed")
+            }
             scopes
                 .entry((
-                    rec.workspace.clone().unwrap_or_else(|| "default".into()),
+                    rec.workspace.as_deref().unwrap_or("default").to_string(),
                     model,
                 ))
                 .or_default()

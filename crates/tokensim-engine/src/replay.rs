@@ -1568,7 +1568,7 @@ fn process_chunk(
             Some(m) => m.clone(),
             None => {
                 let m = catalog.resolve(&line.model);
-                models.insert(line.model.clone(), m.clone());
+                models.insert(line.model.to_string(), m.clone());
                 m
             }
         };

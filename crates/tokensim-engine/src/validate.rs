@@ -110,7 +110,7 @@ pub fn validate(corpus: &[PathBuf], catalog: &Catalog) -> Result<ValidateReport,
                     f.valid += 1;
                     first = Some(first.map_or(rec.ts, |t| t.min(rec.ts)));
                     last = Some(last.map_or(rec.ts, |t| t.max(rec.ts)));
-                    *r.models.entry(rec.model.clone()).or_default() += 1;
+                    *r.models.entry(rec.model.to_string()).or_default() += 1;
                     workloads.insert((rec.team.clone(), rec.app.clone(), rec.feature.clone()));
                     let u = &rec.usage;
                     r.with_segments += u64::from(!rec.segments.is_empty());

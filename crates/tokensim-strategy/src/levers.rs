@@ -295,18 +295,18 @@ pub fn draw(seed: u64, r: &Record, ppm: u32) -> bool {
 impl Match {
     /// Whether a record (served by `model` as recorded) matches.
     pub fn matches(&self, r: &Record, model: ModelId) -> bool {
-        fn any(list: &[String], v: Option<&String>) -> bool {
+        fn any(list: &[String], v: Option<&str>) -> bool {
             list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
         }
-        any(&self.team, r.team.as_ref())
-            && any(&self.app, r.app.as_ref())
-            && any(&self.feature, r.feature.as_ref())
+        any(&self.team, r.team.as_deref())
+            && any(&self.app, r.app.as_deref())
+            && any(&self.feature, r.feature.as_deref())
             && (self.model.is_empty() || self.model.contains(&model))
             && (self.task.is_empty() || r.task.is_some_and(|t| self.task.contains(&t)))
             && (self.latency_class.is_empty()
                 || r.latency_class
                     .is_some_and(|c| self.latency_class.contains(&c)))
-            && (self.tag.is_empty() || self.tag.iter().any(|t| r.tags.contains(t)))
+            && (self.tag.is_empty() || self.tag.iter().any(|t| r.tags.iter().any(|x| x == t)))
             && self.stream.is_none_or(|s| r.stream == Some(s))
             && (self.service_tier.is_empty() || self.service_tier.contains(&r.service_tier))
             && self.input_tokens.contains(r.usage.total_input_tokens())

@@ -10,7 +10,7 @@ use super::{
     CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord, RawRole,
     RawSegment, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
 };
-use crate::record::CacheTtl;
+use crate::record::{CacheTtl, Text};
 
 struct Cursor<'a> {
     b: &'a [u8],
@@ -608,11 +608,11 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                         return Some(());
                     }
                     b'[' => c.array(|c| {
-                        out.push(c.str()?.to_string());
+                        out.push(Text::from(c.str()?));
                         Some(())
                     })?,
                     b'{' => c.object(|c, k| {
-                        out.push(format!("{k}:{}", c.str()?));
+                        out.push(compact_str::format_compact!("{k}:{}", c.str()?));
                         Some(())
                     })?,
                     _ => return None,

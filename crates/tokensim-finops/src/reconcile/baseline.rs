@@ -61,11 +61,11 @@ impl Baseline {
         let Some(id) = model else {
             *self
                 .unpriced_models
-                .entry(record.model.clone())
+                .entry(record.model.to_string())
                 .or_default() += 1;
             let cell = self
                 .cells
-                .entry((day, workspace, record.model.clone()))
+                .entry((day, workspace, record.model.to_string()))
                 .or_default();
             cell.records += 1;
             cell.unpriced_records += 1;
@@ -135,7 +135,7 @@ pub fn read_baseline(paths: &[PathBuf], catalog: &Catalog) -> Result<Baseline, R
                 Some(m) => *m,
                 None => {
                     let m = catalog.resolve(&record.model).ok();
-                    models.insert(record.model.clone(), m);
+                    models.insert(record.model.to_string(), m);
                     m
                 }
             };

@@ -105,7 +105,7 @@ fn a_large_0_200k_result_is_split_into_pieces_that_price_exactly_as_the_sum() {
     assert_eq!(records[1].usage.web_search_requests, 0);
     assert!(records
         .iter()
-        .all(|r| r.tags.contains(&AGGREGATE_TAG.to_owned())));
+        .all(|r| r.tags.iter().any(|t| t == AGGREGATE_TAG)));
     assert_eq!(
         records
             .iter()

@@ -409,7 +409,7 @@ fn the_batch_hit_draw_is_deterministic_and_follows_the_probability() {
     let mut wins = 0;
     for i in 0..10_000u64 {
         let mut r = base.clone();
-        r.id = Some(format!("req_{i}"));
+        r.id = Some(format!("req_{i}").into());
         let a = wins_hit_draw(7, &r, 300_000);
         assert_eq!(a, wins_hit_draw(7, &r, 300_000));
         wins += u64::from(a);
