@@ -304,10 +304,10 @@ struct Job {
 }
 
 /// One chunk's re-simulated calls in one scope, in corpus order, and all their blocks in one
-/// vector. Written by the chunk's worker and never moved after: the merge hands the vectors to
+/// vector. Filled by the chunk's worker and never moved after: the merge hands the vectors to
 /// the scope's queue, and the cache stage reads calls and blocks in the order they were
-/// written. (Moving each call into its scope's queue, and a block vector per call freed on
-/// another thread, were most of the cache lever's cost beyond the simulation itself.)
+/// written. (Moving each call into its scope's queue in the merge, and a block vector per call
+/// freed on another thread, were a large part of the cache lever's cost.)
 #[derive(Default)]
 struct ScopeCalls {
     jobs: Vec<Job>,
@@ -435,13 +435,12 @@ impl ChunkResult {
                 .extend_from_slice(&blocks[job.blocks.0..job.blocks.1]);
             job.blocks = (start, c.blocks.len());
             let k = replay_key(&job);
-            match c.jobs.last() {
-                None => (c.min, c.max, c.sorted) = (k, k, true),
-                Some(_) => {
-                    c.sorted &= c.max <= k;
-                    c.min = c.min.min(k);
-                    c.max = c.max.max(k);
-                }
+            if c.jobs.is_empty() {
+                (c.min, c.max, c.sorted) = (k, k, true);
+            } else {
+                c.sorted &= c.max <= k;
+                c.min = c.min.min(k);
+                c.max = c.max.max(k);
             }
             c.jobs.push(job);
         }
