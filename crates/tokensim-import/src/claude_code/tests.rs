@@ -1462,6 +1462,17 @@ fn many_files(n: usize, calls: usize, bad: Option<usize>) -> Vec<(String, Option
         .collect()
 }
 
+/// The importer's view of `many_files`' output: each file's name and project.
+fn session_files(files: &[(String, Option<String>, String)]) -> Vec<SessionFile<'_>> {
+    files
+        .iter()
+        .map(|(name, project, _)| SessionFile {
+            name,
+            project: project.as_deref(),
+        })
+        .collect()
+}
+
 /// Imports `files` with `threads` threads; `cannot_open` fails opening that file. The read's
 /// error, then what `finish` writes and counts all the same (an import that failed still
 /// writes what it read).
@@ -1471,13 +1482,7 @@ fn import_threaded(
     threads: usize,
     cannot_open: Option<usize>,
 ) -> (Option<String>, Vec<u8>, ClaudeCodeSummary) {
-    let sources: Vec<SessionFile<'_>> = files
-        .iter()
-        .map(|(name, project, _)| SessionFile {
-            name,
-            project: project.as_deref(),
-        })
-        .collect();
+    let sources = session_files(files);
     let mut importer = ClaudeCodeImporter::with_options(opts).with_threads(threads);
     let read = importer.read_files(&sources, |i| {
         if cannot_open == Some(i) {
@@ -1598,13 +1603,7 @@ fn overflowing_totals_stop_at_the_same_call_with_threads() {
 fn write_errors_are_the_same_with_threads() {
     let files = many_files(3, RECORDS_PER_CHUNK, None);
     for threads in [1, 3] {
-        let sources: Vec<SessionFile<'_>> = files
-            .iter()
-            .map(|(name, project, _)| SessionFile {
-                name,
-                project: project.as_deref(),
-            })
-            .collect();
+        let sources = session_files(&files);
         let mut importer = ClaudeCodeImporter::new().with_threads(threads);
         importer
             .read_files(&sources, |i| Ok::<_, ImportError>(files[i].2.as_bytes()))
