@@ -1124,22 +1124,15 @@ fn pass(
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
     // current batch; the bounded channel keeps at most two batches in flight.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, CorpusError>>(batch_len * 2);
-    let files = paths.len();
+    let mut reader = reader.hashing();
     let reader_thread = std::thread::spawn(move || {
-        let mut hashers: Vec<blake3::Hasher> = (0..files).map(|_| blake3::Hasher::new()).collect();
-        for chunk in reader {
+        for chunk in reader.by_ref() {
             let failed = chunk.is_err();
-            if let Ok(c) = &chunk {
-                hashers[c.file as usize].update(&c.data);
-            }
             if tx.send(chunk).is_err() || failed {
                 break;
             }
         }
-        hashers
-            .into_iter()
-            .map(|h| h.finalize().to_hex().to_string())
-            .collect::<Vec<String>>()
+        reader.digests()
     });
     // Three stages run at once, each on the previous one's output: the pool parses and prices
     // batch N; the merge adds batch N-1's results to the run's (in chunk order, so ids and

@@ -586,7 +586,7 @@ impl Page {
                     ("records", true),
                     ("priced", true),
                     ("quarantined", true),
-                    ("BLAKE3 (decompressed)", false),
+                    ("BLAKE3 (as stored)", false),
                 ]),
                 rows: c
                     .files

@@ -153,7 +153,7 @@ pub const UNATTRIBUTED: &str = "unattributed";
 pub struct FileSection {
     /// The path as given.
     pub path: String,
-    /// BLAKE3 of the decompressed bytes.
+    /// BLAKE3 of the file as stored (compressed, for a zstd file), as `b3sum FILE` prints it.
     pub blake3: String,
     /// Whether the file had a `tokensim.corpus/1` header.
     pub header: bool,
