@@ -956,6 +956,7 @@ impl CacheStage {
                     state.survey_auto.forget(now);
                     state.suffixes.forget(now);
                 }
+                out.costs.sort_unstable_by_key(|&(s, w, _)| (s, w));
                 out
             })
             .collect();
@@ -1057,11 +1058,47 @@ impl Interner {
     }
 }
 
-fn record_cost(histograms: &mut Histograms, s: Option<u32>, w: u32, c: PicoUsd) {
-    histograms
-        .entry((s, w))
-        .or_insert_with(new_cost_histogram)
-        .saturating_record(micro_usd(c));
+/// Reorders `v` so that items with equal keys (below `keys`) are adjacent, in key order and, for
+/// equal keys, in their order before: a counting sort, linear where a comparison sort of a
+/// chunk's costs took as long as recording them.
+fn group_by_key<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize) {
+    if v.len() < 2 {
+        return;
+    }
+    let mut start = vec![0usize; keys + 1];
+    for x in v.iter() {
+        start[key(x) + 1] += 1;
+    }
+    for i in 1..=keys {
+        start[i] += start[i - 1];
+    }
+    let mut out = vec![v[0]; v.len()];
+    for x in v.iter() {
+        let k = key(x);
+        out[start[k]] = *x;
+        start[k] += 1;
+    }
+    *v = out;
+}
+
+/// Records costs sorted by (scenario, workload), one histogram lookup a run of equal keys
+/// (`global` maps a chunk-local workload to the run's). A histogram spans hundreds of kilobytes:
+/// recording a run of calls into one at a time keeps it in cache, where interleaving every
+/// workload's calls missed on nearly every call.
+fn record_sorted_costs<S: Copy + Eq>(
+    histograms: &mut Histograms,
+    costs: &[(S, u32, PicoUsd)],
+    key: impl Fn(S, u32) -> (Option<u32>, u32),
+) {
+    for run in costs.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (s, w, _) = run[0];
+        let h = histograms
+            .entry(key(s, w))
+            .or_insert_with(new_cost_histogram);
+        for &(_, _, c) in run {
+            h.saturating_record(micro_usd(c));
+        }
+    }
 }
 
 fn micro_usd(c: PicoUsd) -> u64 {
@@ -1369,9 +1406,7 @@ impl Merged {
             for (k, t) in d.rows {
                 *self.scenario_rows.entry(k).or_default() += &t;
             }
-            for (s, w, c) in d.costs {
-                record_cost(&mut self.histograms, Some(s), w, c);
-            }
+            record_sorted_costs(&mut self.histograms, &d.costs, |s, w| (Some(s), w));
         }
     }
 
@@ -1439,9 +1474,9 @@ impl Merged {
         for ((s, k), t) in res.scenario_rows {
             *self.scenario_rows.entry((s, global(k))).or_default() += &t;
         }
-        for (s, w, c) in res.costs {
-            record_cost(&mut self.histograms, s, remap[w as usize], c);
-        }
+        record_sorted_costs(&mut self.histograms, &res.costs, |s, w| {
+            (s, remap[w as usize])
+        });
         for ((s, w, m, task), n) in res.trims {
             *self
                 .trims
@@ -1740,6 +1775,12 @@ fn process_chunk(
             }
         }
     }
+    let workloads = res.workloads.list.len();
+    group_by_key(
+        &mut res.costs,
+        (scenarios.len() + 1) * workloads,
+        |&(s, w, _)| s.map_or(0, |s| s as usize + 1) * workloads + w as usize,
+    );
     res.split_scopes();
     res
 }

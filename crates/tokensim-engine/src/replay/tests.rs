@@ -26,6 +26,47 @@ fn field_kinds_drop_indices() {
     assert_eq!(field_kind("usage.input_tokens"), "usage.input_tokens");
 }
 
+proptest! {
+    /// The counting sort groups equal keys in key order and keeps each key's items in their
+    /// order: the same result as a stable sort by key.
+    #[test]
+    fn group_by_key_is_a_stable_sort_by_key(v in proptest::collection::vec((0usize..7, any::<u32>()), 0..200)) {
+        let mut grouped = v.clone();
+        group_by_key(&mut grouped, 7, |&(k, _)| k);
+        let mut sorted = v;
+        sorted.sort_by_key(|&(k, _)| k);
+        prop_assert_eq!(grouped, sorted);
+    }
+}
+
+/// Grouped costs give the same histograms as costs recorded one by one.
+#[test]
+fn costs_recorded_by_runs_give_the_histograms_of_one_by_one() {
+    let costs: Vec<(Option<u32>, u32, PicoUsd)> = (0..500u32)
+        .map(|i| {
+            let s = (i % 3 != 0).then_some(i % 2);
+            (s, i % 5, PicoUsd(i128::from(i) * 7_919_000_000))
+        })
+        .collect();
+    let mut one_by_one = Histograms::default();
+    for &(s, w, c) in &costs {
+        one_by_one
+            .entry((s, w))
+            .or_insert_with(new_cost_histogram)
+            .saturating_record(micro_usd(c));
+    }
+    let mut grouped = costs.clone();
+    group_by_key(&mut grouped, 3 * 5, |&(s, w, _)| {
+        s.map_or(0, |s| s as usize + 1) * 5 + w as usize
+    });
+    let mut by_runs = Histograms::default();
+    record_sorted_costs(&mut by_runs, &grouped, |s, w| (s, w));
+    assert_eq!(by_runs.len(), one_by_one.len());
+    for (k, h) in &one_by_one {
+        assert_eq!(&by_runs[k], h, "{k:?}");
+    }
+}
+
 struct Quiet;
 impl Sink for Quiet {}
 
