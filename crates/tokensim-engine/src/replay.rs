@@ -1552,6 +1552,10 @@ fn max_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
+/// A record's counterfactual in one scenario, and its cost, or for a call the cache stage
+/// re-simulates, its blocks' range in the chunk's queue.
+type Planned = (Counterfactual, Result<Cost, (usize, usize)>);
+
 fn process_chunk(
     chunk: &Chunk,
     catalog: &Catalog,
@@ -1573,6 +1577,8 @@ fn process_chunk(
     res.costs
         .reserve((1 + scenarios.len() - resimulating) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
+    // Each record's counterfactuals, one a scenario: one vector for the chunk, read in place.
+    let mut planned: Vec<Planned> = Vec::with_capacity(scenarios.len());
     for (pos, bytes) in chunk.lines() {
         let line = match parse_bytes(bytes, pos) {
             Ok(None) => {
@@ -1608,7 +1614,7 @@ fn process_chunk(
             // A call the cache stage re-simulates is priced there, once its split is known; here
             // it only has to be priceable (which the tokens never decide).
             // Its blocks go straight to the chunk's queue, taken back if the record fails.
-            let mut planned = Vec::with_capacity(scenarios.len());
+            planned.clear();
             let blocks = &mut res.pending.blocks;
             let before = blocks.len();
             for s in scenarios {
@@ -1629,10 +1635,10 @@ fn process_chunk(
                     }
                 }
             }
-            Ok((m, tally, planned))
+            Ok((m, tally))
         });
         match priced {
-            Ok((model, tally, planned)) => {
+            Ok((model, tally)) => {
                 res.priced += 1;
                 res.aggregated += u64::from(line.tags.iter().any(|t| t.starts_with("aggregate:")));
                 res.first_ts = min_opt(res.first_ts, Some(line.ts));
@@ -1677,7 +1683,7 @@ fn process_chunk(
                         c.failures += u64::from(!e.pass);
                     }
                 }
-                for (i, (cf, cost)) in planned.into_iter().enumerate() {
+                for (i, (cf, cost)) in planned.iter().enumerate() {
                     let s = i as u32;
                     if cf.decisions.context_trimmed {
                         *res.trims
@@ -1725,18 +1731,19 @@ fn process_chunk(
                         model: cf.model,
                         day,
                     };
-                    if let Ok(cost) = cost {
-                        res.costs
-                            .push((Some(s), workload, cost.total() + escalated_cost));
-                        add_call(
-                            res.scenario_rows.entry((s, key)).or_default(),
-                            cf.batch,
-                            &cf.decisions,
-                            &cf.tokens,
-                            &cost,
-                        );
-                    } else if let Err(blocks) = cost {
-                        res.queue(s, workspace, line.ts, pos, key, &cf, blocks);
+                    match cost {
+                        Ok(cost) => {
+                            res.costs
+                                .push((Some(s), workload, cost.total() + escalated_cost));
+                            add_call(
+                                res.scenario_rows.entry((s, key)).or_default(),
+                                cf.batch,
+                                &cf.decisions,
+                                &cf.tokens,
+                                cost,
+                            );
+                        }
+                        Err(blocks) => res.queue(s, workspace, line.ts, pos, key, cf, *blocks),
                     }
                 }
                 let key = Key {
