@@ -20,10 +20,16 @@ pub use record::{
 };
 pub use time::{Day, Timestamp};
 
+/// The bytes as text, or std's error for them (which says where the invalid sequence starts).
+/// Validation is vectorised: on valid text, several times faster than `std::str::from_utf8`.
+pub fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
+}
+
 /// Parses one line's bytes, turning invalid UTF-8 into a line error. Blank lines (only
 /// whitespace) give `Ok(None)`.
 pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineError> {
-    let text = std::str::from_utf8(bytes).map_err(|e| LineError {
+    let text = utf8(bytes).map_err(|e| LineError {
         field: String::new(),
         message: format!("line is not valid UTF-8 ({e})"),
     })?;
@@ -31,4 +37,23 @@ pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineErro
         return Ok(None);
     }
     parse_line(text, pos, pos.line == 1).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Valid or not, `utf8` answers as std does, error position included.
+        #[test]
+        fn utf8_agrees_with_std(bytes in proptest::collection::vec(any::<u8>(), 0..300), ascii in proptest::collection::vec(0x20u8..0x7f, 0..300)) {
+            prop_assert_eq!(super::utf8(&bytes), std::str::from_utf8(&bytes));
+            let mut text = ascii.clone();
+            text.extend("é€😀".as_bytes());
+            text.extend(&ascii);
+            prop_assert_eq!(super::utf8(&text), std::str::from_utf8(&text));
+            text.insert(ascii.len() / 2, 0xff);
+            prop_assert_eq!(super::utf8(&text), std::str::from_utf8(&text));
+        }
+    }
 }

@@ -127,7 +127,7 @@ pub fn convert<R: BufRead, W: Write>(
             break;
         }
         summary.lines_read = line;
-        let text = std::str::from_utf8(&raw).map_err(|e| {
+        let text = tokensim_corpus::utf8(&raw).map_err(|e| {
             line_error(
                 line,
                 (String::new(), format!("line is not valid UTF-8 ({e})")),

@@ -218,7 +218,7 @@ pub(crate) fn for_each_line<R: BufRead>(
             return Ok(());
         }
         summary.lines_read = line;
-        let text = std::str::from_utf8(&raw).map_err(|e| {
+        let text = tokensim_corpus::utf8(&raw).map_err(|e| {
             line_error(
                 source_name,
                 line,
