@@ -523,6 +523,158 @@ fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     })
 }
 
+/// The record's keys that the scanner reads, and any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Ts,
+    Model,
+    Usage,
+    Id,
+    Workspace,
+    Team,
+    App,
+    Feature,
+    ConversationId,
+    InferenceGeo,
+    ServiceTier,
+    Speed,
+    Stream,
+    LatencyMs,
+    MaxTokens,
+    ThinkingTokens,
+    Difficulty,
+    Task,
+    LatencyClass,
+    Tags,
+    Prompt,
+    Evals,
+    Schema,
+    Other,
+}
+
+impl Key {
+    /// Every key but `Other`, with its name.
+    const NAMED: [(Key, &'static str); 23] = [
+        (Key::Ts, "ts"),
+        (Key::Model, "model"),
+        (Key::Usage, "usage"),
+        (Key::Id, "id"),
+        (Key::Workspace, "workspace"),
+        (Key::Team, "team"),
+        (Key::App, "app"),
+        (Key::Feature, "feature"),
+        (Key::ConversationId, "conversation_id"),
+        (Key::InferenceGeo, "inference_geo"),
+        (Key::ServiceTier, "service_tier"),
+        (Key::Speed, "speed"),
+        (Key::Stream, "stream"),
+        (Key::LatencyMs, "latency_ms"),
+        (Key::MaxTokens, "max_tokens"),
+        (Key::ThinkingTokens, "thinking_tokens"),
+        (Key::Difficulty, "difficulty"),
+        (Key::Task, "task"),
+        (Key::LatencyClass, "latency_class"),
+        (Key::Tags, "tags"),
+        (Key::Prompt, "prompt"),
+        (Key::Evals, "evals"),
+        (Key::Schema, "schema"),
+    ];
+
+    fn of(name: &str) -> Key {
+        Key::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(Key::Other, |(k, _)| *k)
+    }
+
+    /// The key whose quoted name and colon, `"name":`, start `b`, and that prefix's length:
+    /// picked by the name's first byte, then compared whole. A key written otherwise
+    /// (whitespace before the colon, an escape) or unknown is `None`, for the general walk.
+    fn quoted(b: &[u8]) -> Option<(Key, usize)> {
+        let lit = |k: Key, l: &'static [u8]| b.starts_with(l).then_some((k, l.len()));
+        match *b.get(1)? {
+            b't' => lit(Key::Ts, b"\"ts\":")
+                .or_else(|| lit(Key::Team, b"\"team\":"))
+                .or_else(|| lit(Key::Tags, b"\"tags\":"))
+                .or_else(|| lit(Key::Task, b"\"task\":"))
+                .or_else(|| lit(Key::ThinkingTokens, b"\"thinking_tokens\":")),
+            b'm' => {
+                lit(Key::Model, b"\"model\":").or_else(|| lit(Key::MaxTokens, b"\"max_tokens\":"))
+            }
+            b'u' => lit(Key::Usage, b"\"usage\":"),
+            b'i' => {
+                lit(Key::Id, b"\"id\":").or_else(|| lit(Key::InferenceGeo, b"\"inference_geo\":"))
+            }
+            b'w' => lit(Key::Workspace, b"\"workspace\":"),
+            b'a' => lit(Key::App, b"\"app\":"),
+            b'f' => lit(Key::Feature, b"\"feature\":"),
+            b'c' => lit(Key::ConversationId, b"\"conversation_id\":"),
+            b's' => lit(Key::ServiceTier, b"\"service_tier\":")
+                .or_else(|| lit(Key::Stream, b"\"stream\":"))
+                .or_else(|| lit(Key::Speed, b"\"speed\":")),
+            b'l' => lit(Key::LatencyMs, b"\"latency_ms\":")
+                .or_else(|| lit(Key::LatencyClass, b"\"latency_class\":")),
+            b'd' => lit(Key::Difficulty, b"\"difficulty\":"),
+            b'p' => lit(Key::Prompt, b"\"prompt\":"),
+            b'e' => lit(Key::Evals, b"\"evals\":"),
+            _ => None,
+        }
+    }
+}
+
+/// Walks the record's object like [`Cursor::object`], calling `f` with each key, but reads the
+/// keys the scanner knows as literals (`"usage":`) rather than as strings, and checks them for
+/// repeats with a bit each. Any other key goes the general way.
+fn top_level<'a>(c: &mut Cursor<'a>, mut f: impl FnMut(&mut Cursor<'a>, Key) -> R<()>) -> R<()> {
+    c.eat(b'{')?;
+    if c.peek()? == b'}' {
+        c.i += 1;
+        return Some(());
+    }
+    let mut known: u32 = 0;
+    let mut others: [&str; 32] = [""; 32];
+    let mut n = 0;
+    loop {
+        c.ws();
+        let key = match Key::quoted(&c.b[c.i..]) {
+            Some((key, len)) => {
+                c.i += len;
+                key
+            }
+            None => {
+                let name = c.str()?;
+                c.eat(b':')?;
+                let key = Key::of(name);
+                if key == Key::Other {
+                    // Unknown keys are rare: a list, as in `Cursor::object`.
+                    if others[..n].contains(&name) {
+                        return None;
+                    }
+                    *others.get_mut(n)? = name;
+                    n += 1;
+                }
+                key
+            }
+        };
+        if key != Key::Other {
+            let bit = 1u32 << key as u32;
+            if known & bit != 0 {
+                return None;
+            }
+            known |= bit;
+        }
+        f(c, key)?;
+        match c.peek()? {
+            b',' => c.i += 1,
+            b'}' => {
+                c.i += 1;
+                return Some(());
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// Fills a `RawRecord` from a well-formed line, or gives up.
 pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
     let mut c = Cursor {
@@ -556,29 +708,29 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
         evals: None,
         schema: None,
     };
-    c.object(|c, k| {
-        match k {
-            "ts" => ts = Some(c.str()?),
-            "model" => model = Some(c.str()?),
-            "usage" => usage_v = Some(usage(c)?),
-            "id" => r.id = c.opt_str()?.map(s),
-            "workspace" => r.workspace = c.opt_str()?.map(s),
-            "team" => r.team = c.opt_str()?.map(s),
-            "app" => r.app = c.opt_str()?.map(s),
-            "feature" => r.feature = c.opt_str()?.map(s),
-            "conversation_id" => r.conversation_id = c.opt_str()?.map(s),
-            "inference_geo" => r.inference_geo = c.opt_str()?.map(s),
-            "service_tier" => r.service_tier = tier(c)?,
-            "speed" => r.speed = speed(c)?,
-            "stream" => r.stream = if c.null() { None } else { Some(c.bool()?) },
-            "latency_ms" => r.latency_ms = c.opt_count()?,
-            "max_tokens" => r.max_tokens = c.opt_count()?,
+    top_level(&mut c, |c, key| {
+        match key {
+            Key::Ts => ts = Some(c.str()?),
+            Key::Model => model = Some(c.str()?),
+            Key::Usage => usage_v = Some(usage(c)?),
+            Key::Id => r.id = c.opt_str()?.map(s),
+            Key::Workspace => r.workspace = c.opt_str()?.map(s),
+            Key::Team => r.team = c.opt_str()?.map(s),
+            Key::App => r.app = c.opt_str()?.map(s),
+            Key::Feature => r.feature = c.opt_str()?.map(s),
+            Key::ConversationId => r.conversation_id = c.opt_str()?.map(s),
+            Key::InferenceGeo => r.inference_geo = c.opt_str()?.map(s),
+            Key::ServiceTier => r.service_tier = tier(c)?,
+            Key::Speed => r.speed = speed(c)?,
+            Key::Stream => r.stream = if c.null() { None } else { Some(c.bool()?) },
+            Key::LatencyMs => r.latency_ms = c.opt_count()?,
+            Key::MaxTokens => r.max_tokens = c.opt_count()?,
             // A present `null` is an error for both; the serde path words it.
-            "thinking_tokens" => r.thinking_tokens = Some(c.count()?),
+            Key::ThinkingTokens => r.thinking_tokens = Some(c.count()?),
             // Any number, in range or not: validation reads its text exactly, as on the serde
             // path. A non-number is for the serde path.
-            "difficulty" => r.difficulty = Some(c.number_text()?),
-            "task" => {
+            Key::Difficulty => r.difficulty = Some(c.number_text()?),
+            Key::Task => {
                 r.task = match c.opt_str()? {
                     None => None,
                     Some("classification") => Some(RawTask::Classification),
@@ -592,7 +744,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                     Some(_) => return None,
                 }
             }
-            "latency_class" => {
+            Key::LatencyClass => {
                 r.latency_class = match c.opt_str()? {
                     None => None,
                     Some("interactive") => Some(RawLatencyClass::Interactive),
@@ -600,7 +752,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                     Some(_) => return None,
                 }
             }
-            "tags" => {
+            Key::Tags => {
                 let mut out = Vec::new();
                 match c.peek()? {
                     b'n' => {
@@ -619,7 +771,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                 }
                 r.tags = Some(Tags(out));
             }
-            "prompt" => {
+            Key::Prompt => {
                 if c.null() {
                     return Some(());
                 }
@@ -643,7 +795,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                 })?;
                 r.prompt = Some(RawPrompt { segments });
             }
-            "evals" => {
+            Key::Evals => {
                 if c.null() {
                     return Some(());
                 }
@@ -675,8 +827,8 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                 r.evals = Some(v);
             }
             // A header anywhere but the first line, or anything else odd: let serde say what.
-            "schema" => return None,
-            _ => c.skip(0)?,
+            Key::Schema => return None,
+            Key::Other => c.skip(0)?,
         }
         Some(())
     })?;
