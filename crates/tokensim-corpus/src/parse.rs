@@ -82,6 +82,13 @@ fn hex8(x: u64) -> Option<u64> {
     Some(n)
 }
 
+/// Sixteen hex digits (the writers' form of a segment hash) as their value, eight at a time;
+/// `None` when any byte is not a hex digit.
+fn hex16(b: &[u8; 16]) -> Option<u64> {
+    let half = |h: &[u8]| hex8(u64::from_be_bytes(h.try_into().expect("eight")));
+    Some((half(&b[..8])? << 32) | half(&b[8..])?)
+}
+
 /// Each byte's value as a hex digit (either case), or 0xff.
 const HEX_DIGIT: [u8; 256] = {
     let mut t = [0xffu8; 256];
@@ -106,14 +113,8 @@ const HEX_DIGIT: [u8; 256] = {
 pub fn fingerprint(s: &str) -> u64 {
     let b = s.as_bytes();
     if let Ok(sixteen) = <[u8; 16]>::try_from(b) {
-        // The writers' form, 16 digits: eight at a time.
-        let half = |h: [u8; 8]| hex8(u64::from_be_bytes(h));
-        let (hi, lo) = sixteen.split_at(8);
-        if let (Some(hi), Some(lo)) = (
-            half(hi.try_into().expect("eight")),
-            half(lo.try_into().expect("eight")),
-        ) {
-            return (hi << 32) | lo;
+        if let Some(v) = hex16(&sixteen) {
+            return v;
         }
     } else if !b.is_empty() && b.len() <= 16 {
         // One table lookup a digit: a non-digit sets the high bit of `bad`.
@@ -481,6 +482,9 @@ struct RawSegment<'a> {
     tokens: Count,
     #[serde(default)]
     cache_control: CacheControl,
+    /// `fingerprint(hash)`, when the scanner already read the hash as 16 hex digits.
+    #[serde(skip)]
+    fingerprint: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -741,7 +745,7 @@ impl RawRecord<'_> {
                         RawRole::Assistant => Role::Assistant,
                         RawRole::ToolResult => Role::ToolResult,
                     },
-                    hash: fingerprint(&s.hash.0),
+                    hash: s.fingerprint.unwrap_or_else(|| fingerprint(&s.hash.0)),
                     tokens: s.tokens.0,
                     cache_control: s.cache_control.0,
                 });

@@ -7,8 +7,8 @@
 use std::borrow::Cow;
 
 use super::{
-    CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord, RawRole,
-    RawSegment, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
+    hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord,
+    RawRole, RawSegment, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
 };
 use crate::record::{CacheTtl, Text};
 
@@ -437,10 +437,22 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     lit(&mut i, role.1)?;
     lit(&mut i, b",\"hash\":\"")?;
     let h = i;
-    i += string_end(b.get(i..)?)?;
-    if b[i] != b'"' || i == h {
-        // An escape, a control byte or an empty hash: the general walk (and validation) decide.
-        return None;
+    // The writers' hash, 16 hex digits then the closing quote, is read as its fingerprint at
+    // once (hex digits need no escape check); any other goes through `string_end`.
+    let sixteen = b
+        .get(h..h + 17)
+        .filter(|w| w[16] == b'"')
+        .and_then(|w| hex16(w[..16].try_into().expect("sixteen")));
+    match sixteen {
+        Some(_) => i += 16,
+        None => {
+            i += string_end(b.get(i..)?)?;
+            if b[i] != b'"' || i == h {
+                // An escape, a control byte or an empty hash: the general walk (and validation)
+                // decide.
+                return None;
+            }
+        }
     }
     let hash = &c.s[h..i];
     i += 1;
@@ -470,6 +482,7 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
         hash: s(hash),
         tokens: Count(tokens),
         cache_control: CacheControl(cc),
+        fingerprint: sixteen,
     })
 }
 
@@ -520,6 +533,7 @@ fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
         hash: s(hash?),
         tokens: Count(tokens?),
         cache_control: cc,
+        fingerprint: None,
     })
 }
 
