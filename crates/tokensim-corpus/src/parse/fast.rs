@@ -298,7 +298,12 @@ fn template_count(b: &[u8], i: &mut usize) -> R<u64> {
     let d = *i;
     let mut v: u64 = 0;
     while let Some(&x) = b.get(*i).filter(|x| x.is_ascii_digit()) {
-        v = v.checked_mul(10)?.checked_add(u64::from(x - b'0'))?;
+        // Nineteen digits always fit in a u64; only longer numbers need the overflow checks.
+        v = if *i - d < 19 {
+            v * 10 + u64::from(x - b'0')
+        } else {
+            v.checked_mul(10)?.checked_add(u64::from(x - b'0'))?
+        };
         *i += 1;
     }
     if *i == d || (b[d] == b'0' && *i - d > 1) {
@@ -307,7 +312,9 @@ fn template_count(b: &[u8], i: &mut usize) -> R<u64> {
     Some(v)
 }
 
-/// Matches the literal `l` at `b[*i..]` and moves past it.
+/// Matches the literal `l` at `b[*i..]` and moves past it. Inlined, so that each literal's
+/// length is a constant and the comparison a few loads rather than a `memcmp` call.
+#[inline(always)]
 fn template_lit(b: &[u8], i: &mut usize, l: &[u8]) -> R<()> {
     b.get(*i..*i + l.len()).filter(|w| *w == l)?;
     *i += l.len();
@@ -605,7 +612,11 @@ impl Key {
     /// picked by the name's first byte, then compared whole. A key written otherwise
     /// (whitespace before the colon, an escape) or unknown is `None`, for the general walk.
     fn quoted(b: &[u8]) -> Option<(Key, usize)> {
-        let lit = |k: Key, l: &'static [u8]| b.starts_with(l).then_some((k, l.len()));
+        #[inline(always)]
+        fn is(b: &[u8], k: Key, l: &'static [u8]) -> Option<(Key, usize)> {
+            b.starts_with(l).then_some((k, l.len()))
+        }
+        let lit = |k: Key, l: &'static [u8]| is(b, k, l);
         match *b.get(1)? {
             b't' => lit(Key::Ts, b"\"ts\":")
                 .or_else(|| lit(Key::Team, b"\"team\":"))
@@ -858,7 +869,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{segment_template, string_end, Cursor};
+    use super::{segment_template, string_end, template_count, Cursor};
     use crate::record::CacheTtl;
 
     fn template(text: &str) -> (Option<(u64, Option<CacheTtl>)>, usize) {
@@ -922,6 +933,35 @@ mod tests {
             let (got, at) = template(t);
             assert_eq!(got, None, "{t}");
             assert!(at <= 1, "{t}");
+        }
+    }
+
+    #[test]
+    fn template_counts_are_exact_up_to_u64_max_and_refuse_more() {
+        let count = |t: &str| {
+            let mut i = 0;
+            template_count(t.as_bytes(), &mut i).map(|v| (v, i))
+        };
+        assert_eq!(count("0,"), Some((0, 1)));
+        assert_eq!(count("7"), Some((7, 1)));
+        assert_eq!(count("01"), None);
+        assert_eq!(count(","), None);
+        assert_eq!(
+            count("9999999999999999999}"),
+            Some((9_999_999_999_999_999_999, 19))
+        );
+        assert_eq!(count("18446744073709551615"), Some((u64::MAX, 20)));
+        assert_eq!(count("18446744073709551616"), None);
+        assert_eq!(count("99999999999999999999"), None);
+        assert_eq!(count("100000000000000000000"), None);
+        for n in [
+            1u64,
+            12,
+            123_456_789,
+            10_000_000_000_000_000_000,
+            u64::MAX - 1,
+        ] {
+            assert_eq!(count(&n.to_string()), Some((n, n.to_string().len())));
         }
     }
 
