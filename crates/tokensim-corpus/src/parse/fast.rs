@@ -187,15 +187,22 @@ impl<'a> Cursor<'a> {
             n += 1;
             self.eat(b':')?;
             f(self, key)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.next_member()? {
+                return Some(());
             }
         }
+    }
+
+    /// After an object's member: a comma (another member follows: `true`) or the closing brace
+    /// (`false`), moved past; anything else is not for the scanner.
+    fn next_member(&mut self) -> R<bool> {
+        let more = match self.peek()? {
+            b',' => true,
+            b'}' => false,
+            _ => return None,
+        };
+        self.i += 1;
+        Some(more)
     }
 
     fn array(&mut self, mut f: impl FnMut(&mut Self) -> R<()>) -> R<()> {
@@ -689,13 +696,8 @@ fn top_level<'a>(c: &mut Cursor<'a>, mut f: impl FnMut(&mut Cursor<'a>, Key) -> 
             known |= bit;
         }
         f(c, key)?;
-        match c.peek()? {
-            b',' => c.i += 1,
-            b'}' => {
-                c.i += 1;
-                return Some(());
-            }
-            _ => return None,
+        if !c.next_member()? {
+            return Some(());
         }
     }
 }
