@@ -956,6 +956,8 @@ impl CacheStage {
                     state.survey_auto.forget(now);
                     state.suffixes.forget(now);
                 }
+                // Grouped for `record_sorted_costs`; a scope's calls are few enough for a
+                // comparison sort.
                 out.costs.sort_unstable_by_key(|&(s, w, _)| (s, w));
                 out
             })
@@ -1081,8 +1083,8 @@ fn group_by_key<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize)
     *v = out;
 }
 
-/// Records costs sorted by (scenario, workload), one histogram lookup a run of equal keys
-/// (`global` maps a chunk-local workload to the run's). A histogram spans hundreds of kilobytes:
+/// Records costs grouped by (scenario, workload), one histogram lookup a run of equal keys
+/// (`key` gives a run's histogram key, mapping a chunk-local workload to the run's). A histogram spans hundreds of kilobytes:
 /// recording a run of calls into one at a time keeps it in cache, where interleaving every
 /// workload's calls missed on nearly every call.
 fn record_sorted_costs<S: Copy + Eq>(

@@ -871,7 +871,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{segment_template, string_end, template_count, Cursor};
+    use super::{segment_template, string_end, template_count, Cursor, Key};
     use crate::record::CacheTtl;
 
     fn template(text: &str) -> (Option<(u64, Option<CacheTtl>)>, usize) {
@@ -936,6 +936,28 @@ mod tests {
             assert_eq!(got, None, "{t}");
             assert!(at <= 1, "{t}");
         }
+    }
+
+    /// The literals `Key::quoted` matches are the names in `Key::NAMED` (all but `schema`,
+    /// which only a misplaced header has), so the two lists cannot drift apart.
+    #[test]
+    fn quoted_keys_are_the_named_keys_and_nothing_else() {
+        for (key, name) in Key::NAMED {
+            assert_eq!(Key::of(name), key);
+            let text = format!("\"{name}\":1");
+            let want = (key != Key::Schema).then_some((key, name.len() + 3));
+            assert_eq!(Key::quoted(text.as_bytes()), want, "{name}");
+            // Another key with the same start, whitespace before the colon, an escape.
+            for odd in [
+                format!("\"{name}x\":1"),
+                format!("\"{name}\" :1"),
+                format!("\"\\u0{name}\":1"),
+            ] {
+                assert_eq!(Key::quoted(odd.as_bytes()), None, "{odd}");
+            }
+        }
+        assert_eq!(Key::of("nope"), Key::Other);
+        assert_eq!(Key::quoted(b"\""), None);
     }
 
     #[test]
