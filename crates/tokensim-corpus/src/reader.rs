@@ -158,8 +158,8 @@ impl ChunkReader {
     /// Also computes each file's BLAKE3 digest over its bytes as stored (compressed, for a zstd
     /// file: what `b3sum FILE` prints), read once with the rest; [`ChunkReader::digests`] gives
     /// them after the last chunk. Hashing the stored bytes rather than the decompressed ones
-    /// costs a twenty-fourth as much on a typical zstd corpus, on the thread that feeds the
-    /// parsers.
+    /// hashes a twenty-fourth as much on the bench corpus (2.87 GB of JSON in 119 MB of zstd),
+    /// on the thread that feeds the parsers.
     pub fn hashing(mut self) -> ChunkReader {
         let hashers = self.sources.iter().map(|_| blake3::Hasher::new()).collect();
         self.hashers = Some(Arc::new(Mutex::new(hashers)));

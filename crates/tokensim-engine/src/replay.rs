@@ -322,6 +322,17 @@ struct ScopeCalls {
     sorted: bool,
 }
 
+impl Job {
+    /// The call's tokens with the input split its cache replay gave, and their cost.
+    fn priced(&self, split: &Split, catalog: &Catalog) -> (Tokens, Cost) {
+        let tokens = with_split(&self.tokens, split);
+        let cost = catalog
+            .price(self.key.model, &tokens, &self.terms)
+            .expect("a counterfactual that priced before simulation prices after");
+        (tokens, cost)
+    }
+}
+
 /// A call's place in its scope's replay order.
 fn replay_key(j: &Job) -> (Timestamp, Position) {
     (j.ts, j.pos)
@@ -398,7 +409,7 @@ impl ChunkResult {
             may_hit: cf.may_hit,
             auto: cf.auto,
             decisions: cf.decisions,
-            escalated: cf.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total()),
+            escalated: cf.escalated_cost(),
             blocks,
         });
     }
@@ -826,11 +837,7 @@ impl ScopeState {
                 None => self.survey_auto.choose(plan, job.ts.0, &mut b),
             }
             let split = cache.request(&b, lookup);
-            let tokens = with_split(&job.tokens, &split);
-            let cost = catalog
-                .price(job.key.model, &tokens, &job.terms)
-                .expect("a counterfactual that priced before simulation prices after");
-            *cost_i += cost.total();
+            *cost_i += job.priced(&split, catalog).1.total();
         }
     }
 
@@ -923,10 +930,7 @@ impl CacheStage {
                     // checked against the log: the replay policy's fidelity.
                     let comparable = job.auto.is_none() && !job.decisions.routed;
                     let recorded = job.tokens;
-                    let tokens = with_split(&recorded, &split);
-                    let cost = catalog
-                        .price(job.key.model, &tokens, &job.terms)
-                        .expect("a counterfactual that priced before simulation prices after");
+                    let (tokens, cost) = job.priced(&split, catalog);
                     let key = Key {
                         workload: remap[job.key.workload as usize],
                         ..job.key
@@ -1084,9 +1088,9 @@ fn group_by_key<T: Copy>(v: &mut Vec<T>, keys: usize, key: impl Fn(&T) -> usize)
 }
 
 /// Records costs grouped by (scenario, workload), one histogram lookup a run of equal keys
-/// (`key` gives a run's histogram key, mapping a chunk-local workload to the run's). A histogram spans hundreds of kilobytes:
-/// recording a run of calls into one at a time keeps it in cache, where interleaving every
-/// workload's calls missed on nearly every call.
+/// (`key` gives a run's histogram key, mapping a chunk-local workload to the run's). A
+/// histogram spans hundreds of kilobytes: recording a run of calls into one at a time keeps it
+/// in cache, where interleaving every workload's calls missed on nearly every call.
 fn record_sorted_costs<S: Copy + Eq>(
     histograms: &mut Histograms,
     costs: &[(S, u32, PicoUsd)],
@@ -1621,8 +1625,8 @@ fn process_chunk(
             let before = blocks.len();
             for s in scenarios {
                 let start = blocks.len();
-                let (cf, simulated) = plan_into(s, &line, m, catalog, risk, blocks);
-                let priced = if simulated {
+                let cf = plan_into(s, &line, m, catalog, risk, blocks);
+                let priced = if cf.decisions.cache_simulated {
                     catalog
                         .check(cf.model, &terms(&cf, line.ts.day()))
                         .map(|()| Err((start, blocks.len())))
@@ -1710,7 +1714,7 @@ fn process_chunk(
                             c.failed_own_eval += u64::from(!e.pass);
                         }
                     }
-                    let escalated_cost = cf.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total());
+                    let escalated_cost = cf.escalated_cost();
                     if let Some((tokens, cost)) = cf.escalated.as_deref().copied() {
                         // The escalated call is billed on the recorded model's row; it is the
                         // same corpus call, so it adds cost and tokens but no request.
@@ -1757,9 +1761,8 @@ fn process_chunk(
                     // The fidelity probe: re-simulated beside the scenarios, compared with the
                     // log, never priced.
                     let start = res.pending.blocks.len();
-                    let (cf, simulated) =
-                        plan_into(p, &line, model, catalog, risk, &mut res.pending.blocks);
-                    if simulated {
+                    let cf = plan_into(p, &line, model, catalog, risk, &mut res.pending.blocks);
+                    if cf.decisions.cache_simulated {
                         let blocks = (start, res.pending.blocks.len());
                         res.queue(PROBE, workspace, line.ts, pos, key, &cf, blocks);
                     } else {

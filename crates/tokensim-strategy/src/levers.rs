@@ -4,7 +4,7 @@
 //! replay itself runs in the engine, one scope at a time, on the blocks planned here.
 
 use tokensim_corpus::{LatencyClass, Record, Role, ServiceTier, Speed, Task};
-use tokensim_pricing::{Catalog, Cost, ModelId, Ratio, Terms, Tokens};
+use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, Ratio, Terms, Tokens};
 
 use crate::cache::{Block, Ttl};
 use crate::scenario::{CachePolicy, Escalation, Match, RoutePolicy, Scenario};
@@ -99,6 +99,14 @@ pub struct Counterfactual {
     pub escalated: Option<Box<(Tokens, Cost)>>,
     /// Context trim: the range of segments dropped (oldest turns).
     pub trimmed: Option<(usize, usize)>,
+}
+
+impl Counterfactual {
+    /// What a cascade's escalated call (billed as recorded) adds to this call's cost; zero
+    /// without one.
+    pub fn escalated_cost(&self) -> PicoUsd {
+        self.escalated.as_ref().map_or(PicoUsd(0), |e| e.1.total())
+    }
 }
 
 /// Where the `auto` policy put a call's breakpoints, and the keys of the statistics that choose
@@ -499,17 +507,17 @@ pub fn plan(
     risk: &dyn RiskModel,
 ) -> Counterfactual {
     let mut blocks = Vec::new();
-    let (mut cf, simulated) = plan_into(s, r, model, catalog, risk, &mut blocks);
-    if simulated {
+    let mut cf = plan_into(s, r, model, catalog, risk, &mut blocks);
+    if cf.decisions.cache_simulated {
         cf.simulate = Some(blocks);
     }
     cf
 }
 
 /// [`plan`], appending a re-simulated call's blocks to `blocks` instead of allocating a vector
-/// for them: `simulate` stays `None`, and the flag says whether the call is re-simulated (its
-/// blocks are then the ones appended). The replay engine plans every call of every scenario,
-/// and keeps the blocks of a chunk's calls side by side.
+/// for them: `simulate` stays `None`, and when `decisions.cache_simulated` is set the call's
+/// blocks are the ones appended (nothing is appended otherwise). The replay engine plans every
+/// call of every scenario, and keeps the blocks of a chunk's calls side by side.
 pub fn plan_into(
     s: &Scenario,
     r: &Record,
@@ -517,8 +525,7 @@ pub fn plan_into(
     catalog: &Catalog,
     risk: &dyn RiskModel,
     blocks: &mut Vec<Block>,
-) -> (Counterfactual, bool) {
-    let mut simulated = false;
+) -> Counterfactual {
     let mut cf = Counterfactual {
         model,
         tokens: Tokens::recorded(r),
@@ -737,7 +744,6 @@ pub fn plan_into(
                             ..p
                         });
                 }
-                simulated = true;
                 cf.decisions.cache_simulated = true;
                 let delay_ms = r.latency_ms.unwrap_or(c.readable_delay_ms);
                 cf.readable_delay_ns = i64::try_from(delay_ms)
@@ -750,7 +756,7 @@ pub fn plan_into(
             }
         }
     }
-    (cf, simulated)
+    cf
 }
 
 #[cfg(test)]

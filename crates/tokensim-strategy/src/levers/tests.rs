@@ -660,7 +660,8 @@ fn plan_into_appends_what_plan_allocates() {
                 breakpoint: None,
             };
             let mut buf = vec![prior];
-            let (mut into, sim) = plan_into(&s, &r, m, &cat, &Fixed(0), &mut buf);
+            let mut into = plan_into(&s, &r, m, &cat, &Fixed(0), &mut buf);
+            let sim = into.decisions.cache_simulated;
             assert_eq!(sim, cf.simulate.is_some(), "{lever} {policy}");
             assert_eq!(
                 buf[0], prior,
