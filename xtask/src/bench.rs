@@ -165,7 +165,14 @@ pub fn bench_claude_code() -> Result<()> {
     time_jobs(&root, &timer, &mut jobs)?;
     let stats: Vec<(Stats, &Job)> = jobs.iter().map(|j| (stats(&j.samples), j)).collect();
     let mut text = String::new();
-    claude_code::render(&mut text, &logs, &stats, &claude_code::agreement(&root));
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    claude_code::render(
+        &mut text,
+        &logs,
+        cpus,
+        &stats,
+        &claude_code::agreement(&root),
+    );
     println!("{text}");
     Ok(())
 }
@@ -1117,6 +1124,33 @@ fn render_results(w: &mut String, o: &Outcome) {
             );
         }
     }
+    render_budget(w, o);
+}
+
+/// What the baseline target leaves on this machine: its wall time on every core, less the
+/// decompression, for everything else (reading the lines, parsing, checking, pricing).
+fn render_budget(w: &mut String, o: &Outcome) {
+    let (Some((base, _)), Some((zstd, _))) = (o.job("baseline"), o.job("zstd")) else {
+        return;
+    };
+    let records = o.corpus.records as f64;
+    let wall = records / TARGET_BASELINE_RPS;
+    let cpu = wall * o.setup.cpus as f64;
+    let left = cpu - zstd.median_cpu_s;
+    md!(
+        w,
+        "\nThe machine's budget at {} records/s: {wall:.2} s of wall time for the corpus, at most \
+         {cpu:.2} CPU-s on its {} cores. Decompressing alone used {:.2} CPU-s, which leaves \
+         {left:.2} CPU-s for reading, parsing, checking and pricing {:.1} MB of JSON lines; the \
+         baseline replay used {:.2} CPU-s in all, its own decompression included ({:.2} less \
+         the zstd command's).",
+        thousands(TARGET_BASELINE_RPS as u64),
+        o.setup.cpus,
+        zstd.median_cpu_s,
+        o.corpus.uncompressed_bytes as f64 / 1e6,
+        base.median_cpu_s,
+        base.median_cpu_s - zstd.median_cpu_s,
+    );
 }
 
 fn render_agreement(w: &mut String, a: &Agreement) {
@@ -1159,7 +1193,7 @@ fn render_claude_code(w: &mut String, o: &Outcome) {
             w,
             "\n## Claude Code logs: tokensim against ccusage\n\nSkipped: {why}.\n"
         ),
-        None => claude_code::render(w, &cc.logs, &jobs, &cc.agreement),
+        None => claude_code::render(w, &cc.logs, o.setup.cpus, &jobs, &cc.agreement),
     }
 }
 

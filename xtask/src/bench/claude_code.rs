@@ -194,36 +194,60 @@ pub(super) fn ensure_ccusage(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// The two timed commands, each through `sh -c` so that one measurement covers the whole job
-/// (GNU time reports the largest peak RSS among the shell's children).
+/// The timed commands, each through `sh -c` so that one measurement covers the whole job (GNU
+/// time reports the largest peak RSS among the shell's children): tokensim's import and replay,
+/// ccusage, and two parts of the machine's budget for the comparison: the replay step alone (on
+/// the corpus the import job wrote just before it, in the same round) and reading the log files
+/// alone.
 pub(super) fn jobs(tokensim: &Path, ccusage: &Path) -> Vec<Job> {
     let sh = |script: String| -> Vec<OsString> { vec!["sh".into(), "-c".into(), script.into()] };
     let t = tokensim.display();
+    let job = |name, tool, task, argv| Job {
+        name,
+        tool,
+        task,
+        argv,
+        samples: Vec::new(),
+        records: 0,
+    };
     vec![
-        Job {
-            name: "cc-tokensim",
-            tool: "tokensim",
-            task: "import claude-code, then replay (baseline, by day)",
-            argv: sh(format!(
+        job(
+            "cc-tokensim",
+            "tokensim",
+            "import claude-code, then replay (baseline, by day)",
+            sh(format!(
                 "{t} import claude-code {LOG_DIR}/projects -o {OUT_DIR}/cc.jsonl 2> \
                  {OUT_DIR}/cc-import.txt && {t} replay --corpus {OUT_DIR}/cc.jsonl --format json \
                  -o {OUT_DIR}/cc-replay.json --no-progress"
             )),
-            samples: Vec::new(),
-            records: 0,
-        },
-        Job {
-            name: "cc-ccusage",
-            tool: "ccusage",
-            task: "`ccusage claude daily --offline --json`",
-            argv: sh(format!(
+        ),
+        job(
+            "cc-replay",
+            "tokensim",
+            "the replay step alone (part of the line above)",
+            sh(format!(
+                "{t} replay --corpus {OUT_DIR}/cc.jsonl --format json \
+                 -o {OUT_DIR}/cc-replay-alone.json --no-progress"
+            )),
+        ),
+        job(
+            "cc-ccusage",
+            "ccusage",
+            "`ccusage claude daily --offline --json`",
+            sh(format!(
                 "CLAUDE_CONFIG_DIR={LOG_DIR} TZ=UTC {} claude daily --offline --json > \
                  {OUT_DIR}/ccusage.json",
                 ccusage.display()
             )),
-            samples: Vec::new(),
-            records: 0,
-        },
+        ),
+        job(
+            "cc-read",
+            "cat",
+            "reading the log files alone (`cat` to /dev/null)",
+            sh(format!(
+                "find {LOG_DIR}/projects -name '*.jsonl' -exec cat {{}} + > /dev/null"
+            )),
+        ),
     ]
 }
 
@@ -245,6 +269,7 @@ pub(super) fn agreement(root: &Path) -> Result<(bool, String)> {
 pub(super) fn render(
     w: &mut String,
     logs: &Logs,
+    cpus: usize,
     jobs: &[(Stats, &Job)],
     agreement: &Result<(bool, String)>,
 ) {
@@ -281,7 +306,8 @@ pub(super) fn render(
             mb(s.peak_rss_kib)
         );
     }
-    if let [(t, _), (c, _)] = jobs {
+    let find = |name: &str| jobs.iter().find(|(_, j)| j.name == name).map(|(s, _)| s);
+    if let (Some(t), Some(c)) = (find("cc-tokensim"), find("cc-ccusage")) {
         let speedup = c.median_s / t.median_s;
         md!(
             w,
@@ -289,6 +315,9 @@ pub(super) fn render(
              {TARGET_SPEEDUP:.0}x: **{}**.",
             if speedup >= TARGET_SPEEDUP { "met" } else { "not met" }
         );
+        if let (Some(r), Some(read)) = (find("cc-replay"), find("cc-read")) {
+            budget(w, logs, cpus, c, r, read, t);
+        }
     }
     match agreement {
         Ok((ok, line)) => md!(
@@ -298,4 +327,39 @@ pub(super) fn render(
         ),
         Err(e) => md!(w, "\nDay-by-day agreement: not checked ({e:#}).\n"),
     }
+}
+
+/// What the target leaves on this machine: at 10x, the whole job has a tenth of ccusage's wall
+/// time on every core; reading the files and the replay step take their share, and the rest is
+/// what parsing the JSON could use.
+fn budget(
+    w: &mut String,
+    logs: &Logs,
+    cpus: usize,
+    ccusage: &Stats,
+    replay: &Stats,
+    read: &Stats,
+    tokensim: &Stats,
+) {
+    let wall = ccusage.median_s / TARGET_SPEEDUP;
+    let cpu = wall * cpus as f64;
+    let left = cpu - read.median_cpu_s - replay.median_cpu_s;
+    let gb = logs.bytes as f64 / 1e9;
+    md!(
+        w,
+        "\nThe machine's budget at {TARGET_SPEEDUP:.0}x: {wall:.2} s of wall time, at most \
+         {cpu:.2} CPU-s on its {cpus} cores. Reading the log files alone used {:.2} CPU-s and \
+         the replay step alone {:.2} CPU-s (medians), which leaves {left:.2} CPU-s to parse \
+         {gb:.2} GB of JSON{}. tokensim's import used {:.2} CPU-s (the whole job's {:.2} less \
+         the replay's).",
+        read.median_cpu_s,
+        replay.median_cpu_s,
+        if left > 0.0 {
+            format!(", {:.1} GB per CPU-second", gb / left)
+        } else {
+            String::new()
+        },
+        tokensim.median_cpu_s - replay.median_cpu_s,
+        tokensim.median_cpu_s,
+    );
 }
