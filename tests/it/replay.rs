@@ -449,3 +449,77 @@ fn output_goes_to_a_file_when_asked() {
         ok(&["replay", "--corpus", SMALL, "--format", "json"])
     );
 }
+
+/// Token sums pass 2^64 without wrapping: 40 calls at the per-record maximum (2^59 - 1 input and
+/// output tokens each) total 40 x (2^59 - 1) of each, in every output, and the costs and the naive
+/// reference are those sums at the prices. The same calls routed with the largest token ratio
+/// (16) still count in 64 bits each, and their sums too.
+#[test]
+fn token_sums_beyond_64_bits_are_exact() {
+    const MAX: u128 = (1 << 59) - 1;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("big.jsonl");
+    let mut f = std::fs::File::create(&corpus).unwrap();
+    for i in 0..40 {
+        writeln!(
+            f,
+            r#"{{"ts":"2026-10-01T00:00:{i:02}Z","model":"claude-opus-4-5","team":"big","usage":{{"input_tokens":{MAX},"output_tokens":{MAX},"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}}}"#
+        )
+        .unwrap();
+    }
+    drop(f);
+    let scenario = dir.path().join("route.toml");
+    std::fs::write(
+        &scenario,
+        "name = \"up\"\n[[route.rule]]\nto = \"claude-opus-5-5\"\n[[route.token_ratio]]\nfrom = \"claude-opus-4-5\"\nto = \"claude-opus-5-5\"\nratio = \"16\"\n",
+    )
+    .unwrap();
+    let (corpus, scenario) = (corpus.to_str().unwrap(), scenario.to_str().unwrap());
+    let sum = 40 * MAX;
+    assert!(sum > u128::from(u64::MAX));
+    // Opus 4.5: $5 in, $25 out, so 5,000,000 and 25,000,000 pico-USD a token.
+    let usd = |pico: u128| {
+        format!(
+            "{}.{:012}",
+            pico / 1_000_000_000_000,
+            pico % 1_000_000_000_000
+        )
+    };
+    let cost = usd(sum * 5_000_000 + sum * 25_000_000);
+    let csv = ok(&[
+        "replay",
+        "--corpus",
+        corpus,
+        "--scenario",
+        scenario,
+        "--format",
+        "csv",
+    ]);
+    let recorded = csv
+        .lines()
+        .find(|l| l.starts_with("recorded,"))
+        .expect("a recorded row");
+    assert_eq!(
+        recorded,
+        format!("recorded,big,unattributed,unattributed,claude-opus-4-5,40,0,{sum},0,0,0,{sum},0,{},0.000000000000,0.000000000000,0.000000000000,{},0.000000000000,{cost},{}",
+            usd(sum * 5_000_000), usd(sum * 25_000_000),
+            // The reference is the most expensive model in the corpus, Opus 4.5 itself.
+            cost)
+    );
+    // Routed: every call's counts x 16 on Opus 5.5 ($4 in, $20 out).
+    let routed = csv
+        .lines()
+        .find(|l| l.starts_with("up,"))
+        .expect("a scenario row");
+    let scaled = 16 * sum;
+    assert!(
+        routed.starts_with(&format!(
+            "up,big,unattributed,unattributed,claude-opus-5-5,40,0,{scaled},0,0,0,{scaled},0,{},",
+            usd(scaled * 4_000_000)
+        )),
+        "{routed}"
+    );
+    // The JSON report writes the sums as plain integers.
+    let json = ok(&["replay", "--corpus", corpus, "--format", "json"]);
+    assert!(json.contains(&format!("\"input\": {sum},")), "{json}");
+}

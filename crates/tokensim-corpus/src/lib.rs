@@ -12,7 +12,7 @@ mod record;
 pub mod time;
 
 pub use error::CorpusError;
-pub use parse::{fingerprint, parse_line, Line, LineError, SCHEMA_V1};
+pub use parse::{fingerprint, parse_line, Line, LineError, MAX_TOKENS, SCHEMA_V1};
 pub use reader::{Chunk, ChunkReader, Recycler, Source, CHUNK_BYTES};
 pub use record::{
     CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Text,

@@ -19,6 +19,13 @@ use crate::time::Timestamp;
 /// The schema name of a v1 header line.
 pub const SCHEMA_V1: &str = "tokensim.corpus/1";
 
+/// The most input tokens (all components together), and the most output tokens, one record may
+/// carry: 2^59 - 1, about 5.8 x 10^17. So that a call routed to another model, its counts (and
+/// its prompt segments', each rounded) scaled by a token ratio of at most 16 (the most a
+/// scenario accepts), still count in 64 bits. No real call comes near (nor does an aggregated
+/// record of a whole organization's month); a record beyond it is an error, not a wrapped number.
+pub const MAX_TOKENS: u64 = (1 << 59) - 1;
+
 /// What is wrong with one line, and where inside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineError {
@@ -667,6 +674,23 @@ impl RawRecord<'_> {
             .checked_add(creation)
             .and_then(|v| v.checked_add(usage.cache_read_input_tokens))
             .ok_or_else(|| LineError::new("usage", "token counts overflow"))?;
+        if total_input > MAX_TOKENS {
+            return Err(LineError::new(
+                "usage",
+                format!(
+                    "{total_input} input tokens (input_tokens + cache_creation_input_tokens + cache_read_input_tokens): more than the {MAX_TOKENS} (2^59 - 1) one record may carry"
+                ),
+            ));
+        }
+        if usage.output_tokens > MAX_TOKENS {
+            return Err(LineError::new(
+                "usage.output_tokens",
+                format!(
+                    "{}: more than the {MAX_TOKENS} (2^59 - 1) one record may carry",
+                    usage.output_tokens
+                ),
+            ));
+        }
         let service_tier = either("service_tier", self.service_tier, self.usage.service_tier)?
             .map(tier)
             .unwrap_or_default();

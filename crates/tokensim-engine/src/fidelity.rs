@@ -90,8 +90,8 @@ struct ChunkOut {
 struct Acc {
     compared: u64,
     exact: u64,
-    tokens: u64,
-    misassigned: u64,
+    tokens: u128,
+    misassigned: u128,
     recorded: PicoUsd,
     simulated: PicoUsd,
     abs: PicoUsd,
@@ -102,15 +102,15 @@ impl Acc {
     fn add(&mut self, c: &Compared) {
         self.compared += 1;
         self.exact += u64::from(c.diff == 0);
-        self.tokens += c.simulated.total();
-        self.misassigned += c.diff / 2;
+        self.tokens += u128::from(c.simulated.total());
+        self.misassigned += u128::from(c.diff / 2);
         self.recorded += c.recorded_cost;
         self.simulated += c.simulated_cost;
         self.abs += PicoUsd((c.simulated_cost - c.recorded_cost).0.abs());
     }
 
     fn row(&self, session: &str) -> FidelityRow {
-        let share = |part: u64, whole: u64| {
+        let share = |part: u128, whole: u128| {
             if whole == 0 {
                 1.0
             } else {
@@ -121,7 +121,7 @@ impl Acc {
             session: session.to_string(),
             compared: self.compared,
             exact: self.exact,
-            exact_share: share(self.exact, self.compared),
+            exact_share: share(self.exact.into(), self.compared.into()),
             tokens: self.tokens,
             tokens_misassigned: self.misassigned,
             token_agreement: share(self.tokens - self.misassigned, self.tokens),
@@ -195,7 +195,7 @@ fn run(cfg: &FidelityConfig, catalog: &Catalog) -> Result<FidelityReport, Replay
         .collect();
 
     let mut total = Acc::default();
-    let mut reasons: BTreeMap<&'static str, (u64, u64, PicoUsd)> = BTreeMap::new();
+    let mut reasons: BTreeMap<&'static str, (u64, u128, PicoUsd)> = BTreeMap::new();
     let mut disagreeing: Vec<&Compared> = Vec::new();
     for c in results.iter().flatten() {
         total.add(c);
@@ -204,7 +204,7 @@ fn run(cfg: &FidelityConfig, catalog: &Catalog) -> Result<FidelityReport, Replay
             let (id, _) = c.reason.as_ref().expect("a disagreement has a reason");
             let r = reasons.entry(id).or_default();
             r.0 += 1;
-            r.1 += c.diff / 2;
+            r.1 += u128::from(c.diff / 2);
             r.2 += c.simulated_cost - c.recorded_cost;
             disagreeing.push(c);
         }

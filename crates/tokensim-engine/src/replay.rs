@@ -922,8 +922,8 @@ impl CacheStage {
                         let f = &mut out.fidelity;
                         f.compared += 1;
                         f.agreed += u64::from(agreed);
-                        f.tokens_compared += split.total();
-                        f.tokens_misassigned += diff / 2;
+                        f.tokens_compared += u128::from(split.total());
+                        f.tokens_misassigned += u128::from(diff / 2);
                         return;
                     }
                     // With the recorded breakpoints on the recorded model, the simulation can be
@@ -944,8 +944,8 @@ impl CacheStage {
                         let d = &mut row.decisions;
                         d.replay_compared += 1;
                         d.replay_agreed += u64::from(agreed);
-                        d.replay_tokens_compared += split.total();
-                        d.replay_tokens_misassigned += diff / 2;
+                        d.replay_tokens_compared += u128::from(split.total());
+                        d.replay_tokens_misassigned += u128::from(diff / 2);
                     }
                     out.costs
                         .push((job.scenario, key.workload, cost.total() + job.escalated));
@@ -1019,7 +1019,7 @@ pub(crate) fn add_call(
     st.tally.requests += 1;
     st.tally.batch_requests += u64::from(batch);
     if batch {
-        st.batch_input_tokens += tokens.total_input();
+        st.batch_input_tokens += u128::from(tokens.total_input());
     }
     st.tally.tokens += *tokens;
     st.tally.cost += *cost;
@@ -1719,7 +1719,7 @@ fn process_chunk(
                         // The escalated call is billed on the recorded model's row; it is the
                         // same corpus call, so it adds cost and tokens but no request.
                         let mut e = ScenarioTally::default();
-                        e.tally.tokens = tokens;
+                        e.tally.tokens = tokens.into();
                         e.tally.cost = cost;
                         e.tally.batch_requests = 0;
                         let key = Key {
@@ -1816,7 +1816,7 @@ fn batch_observe(b: &mut BatchStats, r: &Record, model: ModelId, t: &Tally, cata
             fast: false,
         };
         let as_batch = catalog
-            .price(model, &t.tokens, &terms)
+            .price(model, &Tokens::recorded(r), &terms)
             .expect("a call that priced real time prices as batch");
         b.movable += 1;
         b.movable_cost += t.cost.total();
@@ -1841,7 +1841,7 @@ pub(crate) fn price_record(
     let mut t = Tally {
         requests: 1,
         batch_requests: u64::from(terms.batch),
-        tokens,
+        tokens: tokens.into(),
         cost,
         ..Tally::default()
     };

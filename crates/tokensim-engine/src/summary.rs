@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
-use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, Tokens};
+use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, TokenSums};
 use tokensim_quality::{shadow_evals_needed, Priors, SampleSize};
 use tokensim_report::{
     BatchCandidate, CacheHeadroom, CatalogSection, CorpusSection, CostBreakdown, CostPercentiles,
@@ -24,7 +24,7 @@ use crate::tally::{DecisionCounts, Key, ScenarioTally, Tally, Workload};
 struct Acc {
     requests: u64,
     batch_requests: u64,
-    tokens: Tokens,
+    tokens: TokenSums,
     cost: Cost,
     reference: PicoUsd,
 }
@@ -120,7 +120,7 @@ struct SAcc {
     acc: Acc,
     decisions: DecisionCounts,
     /// Batch calls and their input tokens per UTC day (for batch formation).
-    batch_days: BTreeMap<tokensim_corpus::Day, (u64, u64)>,
+    batch_days: BTreeMap<tokensim_corpus::Day, (u64, u128)>,
 }
 
 /// The Message Batches API's limits per batch (DESIGN 6; docs/batch.md): requests...
@@ -134,11 +134,12 @@ pub const BYTES_PER_REQUEST: u64 = 1_000;
 
 /// Batches needed for one day's calls: each batch holds at most [`BATCH_MAX_REQUESTS`] calls
 /// and [`BATCH_MAX_BYTES`]; results come within 24 hours, so a day's calls are batched that day.
-pub fn batches_for(requests: u64, input_tokens: u64) -> u64 {
-    let bytes = requests * BYTES_PER_REQUEST + input_tokens * BYTES_PER_TOKEN;
-    requests
-        .div_ceil(BATCH_MAX_REQUESTS)
-        .max(bytes.div_ceil(BATCH_MAX_BYTES))
+pub fn batches_for(requests: u64, input_tokens: u128) -> u64 {
+    let bytes = u128::from(requests) * u128::from(BYTES_PER_REQUEST)
+        + input_tokens * u128::from(BYTES_PER_TOKEN);
+    // More than 2^64 batches takes more than 10^27 input tokens: no corpus comes near.
+    let by_bytes = u64::try_from(bytes.div_ceil(u128::from(BATCH_MAX_BYTES))).unwrap_or(u64::MAX);
+    requests.div_ceil(BATCH_MAX_REQUESTS).max(by_bytes)
 }
 
 impl SAcc {

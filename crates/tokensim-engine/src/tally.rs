@@ -4,7 +4,7 @@
 use std::ops::AddAssign;
 
 use tokensim_corpus::Day;
-use tokensim_pricing::{Cost, ModelId, Tokens};
+use tokensim_pricing::{Cost, ModelId, TokenSums};
 
 /// A workload: (team, app, feature). A missing part is `None` and reads "unattributed".
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -40,7 +40,7 @@ impl Key {
 
 /// Token sums of one size class, from which the naive reference is priced once the reference
 /// model is known (it is the most expensive model seen, so only known after the pass).
-pub type RefSums = Tokens;
+pub type RefSums = TokenSums;
 
 /// What a row accumulates.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,7 +50,7 @@ pub struct Tally {
     /// Calls through the Batch API.
     pub batch_requests: u64,
     /// Tokens by component, as recorded.
-    pub tokens: Tokens,
+    pub tokens: TokenSums,
     /// Cost by component, as recorded.
     pub cost: Cost,
     /// Reference sums by size class (index `i`: total input in `(threshold[i-1], threshold[i]]`);
@@ -107,7 +107,7 @@ pub struct ScenarioTally {
     /// Lever decisions.
     pub decisions: DecisionCounts,
     /// Total input tokens of the calls sent through the Batch API (sizes the batches).
-    pub batch_input_tokens: u64,
+    pub batch_input_tokens: u128,
 }
 
 impl AddAssign<&ScenarioTally> for ScenarioTally {

@@ -15,7 +15,7 @@ use std::io::{self, BufWriter, Write};
 
 use tokensim_corpus::Day;
 use tokensim_engine::{Key, ReplayOutcome, Tally, Workload};
-use tokensim_pricing::{Catalog, Cost, Model, ModelId, PicoUsd, Rate, Rates, Ratio, Tokens};
+use tokensim_pricing::{Catalog, Cost, Model, ModelId, PicoUsd, Rate, Rates, Ratio, TokenSums};
 
 /// `x_ScenarioId` of the rows of the traffic as recorded.
 pub const BASELINE_SCENARIO_ID: &str = "baseline";
@@ -147,7 +147,7 @@ impl TokenClass {
     }
 
     /// `ConsumedQuantity`: the class's tokens (requests for web search).
-    pub fn quantity(self, t: &Tokens) -> u64 {
+    pub fn quantity(self, t: &TokenSums) -> u128 {
         match self {
             TokenClass::Input => t.input,
             TokenClass::CacheWrite5m => t.cache_write_5m,
@@ -452,12 +452,17 @@ struct RowFields<'a> {
     scenario: &'a str,
     model: &'a Model,
     class: TokenClass,
-    quantity: u64,
+    quantity: u128,
     billed: PicoUsd,
     prices: &'a Prices,
     periods: &'a Periods,
     tags: &'a str,
     tier: &'static str,
+}
+
+/// A quantity as a signed number, for [`decimal`]: a sum of token counts stays far below 2^127.
+fn signed(q: u128) -> i128 {
+    i128::try_from(q).expect("a token sum below 2^127")
 }
 
 /// Renders one row, with its line break, into `out`.
@@ -471,7 +476,7 @@ fn row(out: &mut String, r: &RowFields<'_>) {
                 (
                     "Tokens",
                     "1000000 Tokens",
-                    decimal(i128::from(q), 6),
+                    decimal(signed(q), 6),
                     PicoUsd(i128::from(list.0) * MICRO_TO_PICO),
                     PicoUsd(i128::from(contracted.0) * MICRO_TO_PICO),
                 )
@@ -482,7 +487,7 @@ fn row(out: &mut String, r: &RowFields<'_>) {
                 (
                     "Requests",
                     "1000 Requests",
-                    decimal(i128::from(q), 3),
+                    decimal(signed(q), 3),
                     per_unit,
                     per_unit,
                 )
@@ -494,8 +499,8 @@ fn row(out: &mut String, r: &RowFields<'_>) {
     };
     // (unit price per `per` items) x q items: exact, since every unit price is a whole multiple
     // of `per` pico-USD (a rate is whole micro-USD per MTok; the fee is whole pico-USD).
-    let list_cost = PicoUsd(list_unit.0 / i128::from(per) * i128::from(q));
-    let contracted_cost = PicoUsd(contracted_unit.0 / i128::from(per) * i128::from(q));
+    let list_cost = PicoUsd(list_unit.0 / i128::from(per)).times(q);
+    let contracted_cost = PicoUsd(contracted_unit.0 / i128::from(per)).times(q);
     let sku = format!("{}/{}", r.model.id, r.class.id());
     let sku_price = format!("{sku}/standard");
     let description = format!("{} {}", r.model.name, r.class.label());

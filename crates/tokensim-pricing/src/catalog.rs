@@ -741,7 +741,7 @@ impl Catalog {
         reference: ModelId,
         day: Day,
         class_floor: Option<u64>,
-        sums: &Tokens,
+        sums: &TokenSums,
     ) -> Cost {
         let span = self.span(reference, day);
         let long = span
@@ -749,9 +749,9 @@ impl Catalog {
             .is_some_and(|t| class_floor.is_some_and(|f| f >= t));
         let rates = span.rates[usize::from(long)][0][0].expect("standard prices always exist");
         Cost {
-            input: rates.input.cost(sums.total_input()),
-            output: rates.output.cost(sums.output),
-            web_search: PicoUsd(self.web_search_fee.0 * i128::from(sums.web_search_requests)),
+            input: rates.input.cost_of_sum(sums.total_input()),
+            output: rates.output.cost_of_sum(sums.output),
+            web_search: self.web_search_fee.times(sums.web_search_requests),
             ..Cost::default()
         }
     }
@@ -831,6 +831,62 @@ impl Tokens {
     /// Input + both writes + reads: what band thresholds compare against.
     pub fn total_input(&self) -> u64 {
         self.input + self.cache_write_5m + self.cache_write_1h + self.cache_read
+    }
+}
+
+/// Token counts summed over calls, by price component: the report's token columns (serialized
+/// as is). 128 bits, so that no corpus can overflow a sum: one call's counts fit in 64 bits, and
+/// a sum of 2^64 of them still fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct TokenSums {
+    /// Uncached input.
+    pub input: u128,
+    /// 5-minute cache writes.
+    pub cache_write_5m: u128,
+    /// 1-hour cache writes.
+    pub cache_write_1h: u128,
+    /// Cache reads.
+    pub cache_read: u128,
+    /// Output.
+    pub output: u128,
+    /// Web search requests.
+    pub web_search_requests: u128,
+}
+
+impl TokenSums {
+    /// Input + both writes + reads.
+    pub fn total_input(&self) -> u128 {
+        self.input + self.cache_write_5m + self.cache_write_1h + self.cache_read
+    }
+}
+
+impl From<Tokens> for TokenSums {
+    fn from(t: Tokens) -> TokenSums {
+        TokenSums {
+            input: t.input.into(),
+            cache_write_5m: t.cache_write_5m.into(),
+            cache_write_1h: t.cache_write_1h.into(),
+            cache_read: t.cache_read.into(),
+            output: t.output.into(),
+            web_search_requests: t.web_search_requests.into(),
+        }
+    }
+}
+
+impl std::ops::AddAssign for TokenSums {
+    fn add_assign(&mut self, o: TokenSums) {
+        self.input += o.input;
+        self.cache_write_5m += o.cache_write_5m;
+        self.cache_write_1h += o.cache_write_1h;
+        self.cache_read += o.cache_read;
+        self.output += o.output;
+        self.web_search_requests += o.web_search_requests;
+    }
+}
+
+impl std::ops::AddAssign<Tokens> for TokenSums {
+    fn add_assign(&mut self, o: Tokens) {
+        *self += TokenSums::from(o);
     }
 }
 

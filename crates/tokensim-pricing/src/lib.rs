@@ -11,8 +11,8 @@ mod error;
 pub mod money;
 
 pub use catalog::{
-    Band, Catalog, Cost, Discount, Model, ModelId, PriceRow, Rates, Rounding, Terms, Tokens,
-    BUILTIN_CATALOG,
+    Band, Catalog, Cost, Discount, Model, ModelId, PriceRow, Rates, Rounding, Terms, TokenSums,
+    Tokens, BUILTIN_CATALOG,
 };
 pub use error::PricingError;
 pub use money::{PicoUsd, Rate, Ratio};

@@ -23,6 +23,15 @@ impl PicoUsd {
     /// Zero dollars.
     pub const ZERO: PicoUsd = PicoUsd(0);
 
+    /// This amount `n` times (a per-unit fee over a sum of units), exactly.
+    ///
+    /// # Panics
+    ///
+    /// Beyond 2^127 pico-USD (see [`Rate::cost_of_sum`]).
+    pub fn times(self, n: u128) -> PicoUsd {
+        PicoUsd(times(self.0, n))
+    }
+
     /// Rounds to whole cents, half to even (the one place money is rounded: display).
     pub fn round_cents(self) -> i128 {
         div_round_half_even(self.0, PICO_PER_CENT)
@@ -116,6 +125,16 @@ impl Rate {
     /// The cost of `tokens` tokens at this rate, exactly.
     pub fn cost(self, tokens: u64) -> PicoUsd {
         PicoUsd(i128::from(self.0) * i128::from(tokens))
+    }
+
+    /// The cost of a sum of token counts at this rate, exactly.
+    ///
+    /// # Panics
+    ///
+    /// Beyond 2^127 pico-USD, which takes more than 2^64 calls of 2^64 tokens each at the highest
+    /// published price: more than any corpus can hold.
+    pub fn cost_of_sum(self, tokens: u128) -> PicoUsd {
+        PicoUsd(times(i128::from(self.0), tokens))
     }
 
     /// Parses a USD-per-MTok decimal string (`"3"`, `"0.30"`, `"22.50"`) exactly. More than six
@@ -233,6 +252,15 @@ fn gcd128(a: u128, b: u128) -> u128 {
     } else {
         gcd128(b, a % b)
     }
+}
+
+/// `a * n` in pico-USD, for sums over calls: exact, and a panic rather than a wrong total beyond
+/// 2^127, which no corpus reaches (it takes more than 2^64 calls of 2^64 tokens each).
+fn times(a: i128, n: u128) -> i128 {
+    i128::try_from(n)
+        .ok()
+        .and_then(|n| a.checked_mul(n))
+        .expect("a cost beyond 2^127 pico-USD: more than any corpus can hold")
 }
 
 #[cfg(test)]

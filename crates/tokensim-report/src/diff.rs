@@ -42,9 +42,9 @@ pub struct DiffSide {
     /// Cost.
     pub cost: Usd,
     /// Cache read tokens.
-    pub cache_read: u64,
+    pub cache_read: u128,
     /// Cache write tokens (5m and 1h).
-    pub cache_write: u64,
+    pub cache_write: u128,
     /// Expected degraded answers (routes and trims, docs/quality-risk.md).
     pub expected_degraded: f64,
     /// Answers cut by an output cap.

@@ -6,10 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 use tokensim_pricing::money::{div_round_half_even, format_cents, PICO_PER_CENT};
-use tokensim_pricing::PicoUsd;
 
 use crate::model::Usd;
-use crate::render::{compact, percent, Align, Markup, Table};
+use crate::render::{compact, percent_of_tokens, Align, Markup, Table};
 
 /// The schema name and version of the `tokensim fidelity` JSON form.
 pub const FIDELITY_SCHEMA: &str = "tokensim.fidelity/1";
@@ -24,10 +23,10 @@ pub struct ReplayFidelity {
     /// Of which the simulated read / 5m write / 1h write / uncached split equals the recorded one.
     pub agreed: u64,
     /// Input tokens of the compared calls.
-    pub tokens_compared: u64,
+    pub tokens_compared: u128,
     /// Of which the simulation put in another component than the log (each misplaced token
     /// counted once).
-    pub tokens_misassigned: u64,
+    pub tokens_misassigned: u128,
     /// Calls without prompt segments: not re-simulated, not compared.
     pub not_compared: u64,
 }
@@ -40,10 +39,7 @@ impl ReplayFidelity {
             "simulator fidelity on this corpus: {} of {} calls split exactly as recorded, {} of tokens in the recorded component",
             self.agreed,
             self.compared,
-            percent(
-                PicoUsd(i128::from(right)),
-                PicoUsd(i128::from(self.tokens_compared))
-            )
+            percent_of_tokens(right, self.tokens_compared)
         );
         if self.not_compared > 0 {
             s.push_str(&format!(
@@ -95,10 +91,10 @@ pub struct FidelityRow {
     /// `exact / compared` (1 when nothing was compared).
     pub exact_share: f64,
     /// Input tokens of the compared calls.
-    pub tokens: u64,
+    pub tokens: u128,
     /// `sum |simulated - recorded|` over the four components of every compared call, halved:
     /// each token in the wrong component counted once.
-    pub tokens_misassigned: u64,
+    pub tokens_misassigned: u128,
     /// `1 - tokens_misassigned / tokens` (1 when nothing was compared).
     pub token_agreement: f64,
     /// What the compared calls cost as recorded.
@@ -121,7 +117,7 @@ pub struct ReasonRow {
     /// Disagreeing calls.
     pub calls: u64,
     /// Their misassigned tokens.
-    pub tokens_misassigned: u64,
+    pub tokens_misassigned: u128,
     /// Their `simulated - recorded` cost.
     pub cost_difference: Usd,
 }
@@ -374,6 +370,7 @@ pub fn render_fidelity(f: &FidelityReport, markup: Markup, max_sessions: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokensim_pricing::PicoUsd;
 
     #[test]
     fn money_shows_hundredths_of_a_cent() {

@@ -60,7 +60,7 @@ impl fmt::Display for Usd {
 }
 
 /// Token counts by price component: the pricing crate's own type, serialized as is.
-pub type TokenCounts = tokensim_pricing::Tokens;
+pub type TokenCounts = tokensim_pricing::TokenSums;
 
 /// Cost by component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -313,10 +313,10 @@ pub struct Decisions {
     pub replay_agreed: u64,
     /// Input tokens of the compared calls.
     #[serde(default)]
-    pub replay_tokens_compared: u64,
+    pub replay_tokens_compared: u128,
     /// Of which the simulation put in another component than the log did.
     #[serde(default)]
-    pub replay_tokens_misassigned: u64,
+    pub replay_tokens_misassigned: u128,
 }
 
 impl std::ops::AddAssign<&Decisions> for Decisions {

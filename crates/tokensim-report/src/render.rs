@@ -149,7 +149,8 @@ pub fn apportion_cents(amounts: &[PicoUsd]) -> (Vec<i128>, i128) {
 }
 
 /// Tokens in a compact form for tables: `950`, `12.3K`, `4.56M`, `7.89B`.
-pub fn compact(n: u64) -> String {
+pub fn compact(n: impl Into<u128>) -> String {
+    let n: u128 = n.into();
     let f = n as f64;
     match n {
         0..=9_999 => n.to_string(),
@@ -157,6 +158,12 @@ pub fn compact(n: u64) -> String {
         1_000_000..=999_999_999 => format!("{:.2}M", f / 1e6),
         _ => format!("{:.2}B", f / 1e9),
     }
+}
+
+/// [`percent`] of token counts.
+pub(crate) fn percent_of_tokens(part: u128, whole: u128) -> String {
+    // A count as an amount, only to divide: exact below 2^127, far beyond any token sum.
+    percent(PicoUsd(1).times(part), PicoUsd(1).times(whole))
 }
 
 pub(crate) fn percent(part: PicoUsd, whole: PicoUsd) -> String {
@@ -488,7 +495,7 @@ pub(crate) fn decision_notes(row: &crate::model::ScenarioRow) -> String {
             "replay fidelity: {} of {} re-simulated calls split exactly as recorded, {} of their input tokens in the recorded component",
             d.replay_agreed,
             d.replay_compared,
-            percent(PicoUsd(i128::from(right)), PicoUsd(i128::from(d.replay_tokens_compared)))
+            percent_of_tokens(right, d.replay_tokens_compared)
         ));
     }
     if row.batches > 0 && d.moved_to_batch > 0 {
@@ -982,9 +989,9 @@ mod tests {
 
     #[test]
     fn compact_tokens() {
-        assert_eq!(compact(950), "950");
-        assert_eq!(compact(12_345), "12.3K");
-        assert_eq!(compact(4_560_000), "4.56M");
-        assert_eq!(compact(7_890_000_000), "7.89B");
+        assert_eq!(compact(950u64), "950");
+        assert_eq!(compact(12_345u64), "12.3K");
+        assert_eq!(compact(4_560_000u64), "4.56M");
+        assert_eq!(compact(7_890_000_000u64), "7.89B");
     }
 }

@@ -161,6 +161,11 @@ pub struct RouteLever {
 /// The default of `risk_target`: 2%.
 pub const DEFAULT_RISK_TARGET_PPM: u32 = 20_000;
 
+/// The largest `token_ratio` a scenario accepts. With it, a routed call's scaled counts stay in
+/// 64 bits: a record carries at most `tokensim_corpus::MAX_TOKENS` (2^59 - 1) input and output
+/// tokens.
+pub const MAX_TOKEN_RATIO: u64 = 16;
+
 impl RouteLever {
     /// The risk budget of a call, parts per million, if one applies.
     pub fn budget_ppm(&self, r: &tokensim_corpus::Record, model: ModelId) -> Option<u32> {
@@ -737,6 +742,14 @@ fn parse_partial(file: &str, text: &str, catalog: &Catalog) -> Result<Partial, S
                     .or_else(|m| ctx.err(t.ratio.span(), format!("token_ratio.ratio: {m}")))?;
                 if ratio.num == 0 {
                     return ctx.err(t.ratio.span(), "token_ratio.ratio: must be positive");
+                }
+                if u128::from(ratio.num) > u128::from(MAX_TOKEN_RATIO) * u128::from(ratio.den) {
+                    return ctx.err(
+                        t.ratio.span(),
+                        format!(
+                            "token_ratio.ratio: at most {MAX_TOKEN_RATIO} (tokenizers differ by well under 2x; a larger ratio is a typo)"
+                        ),
+                    );
                 }
                 token_ratios.insert((ctx.model(&t.from)?, ctx.model(&t.to)?), ratio);
             }

@@ -96,6 +96,64 @@ fn token_count_errors_name_the_field() {
 }
 
 #[test]
+fn token_counts_beyond_the_per_record_maximum_are_errors() {
+    let max = MAX_TOKENS;
+    // At the maximum, input (all components) and output: a record, on every path.
+    let at = GOOD
+        .replacen(
+            r#""input_tokens":10"#,
+            &format!(r#""input_tokens":{}"#, max - 70),
+            1,
+        )
+        .replacen(
+            r#""output_tokens":20"#,
+            &format!(r#""output_tokens":{max}"#),
+            1,
+        );
+    let r = record(&at);
+    assert_eq!(r.usage.total_input_tokens(), max);
+    assert_eq!(r.usage.output_tokens, max);
+    agrees_with_serde(&at);
+    // One input token more, in any component, or one output token more: an error naming the
+    // field, the count and the limit.
+    let over = max + 1;
+    for (from, to) in [
+        (
+            r#""input_tokens":10"#,
+            format!(r#""input_tokens":{}"#, max - 69),
+        ),
+        (
+            r#""cache_creation_input_tokens":30"#,
+            format!(r#""cache_creation_input_tokens":{}"#, max - 49),
+        ),
+        (
+            r#""cache_read_input_tokens":40"#,
+            format!(r#""cache_read_input_tokens":{}"#, max - 39),
+        ),
+    ] {
+        check(
+            from,
+            &to,
+            &format!("usage: {over} input tokens (input_tokens + cache_creation_input_tokens + cache_read_input_tokens): more than the {max} (2^59 - 1) one record may carry"),
+        );
+        agrees_with_serde(&GOOD.replacen(from, &to, 1));
+    }
+    check(
+        r#""output_tokens":20"#,
+        &format!(r#""output_tokens":{over}"#),
+        &format!(
+            "usage.output_tokens: {over}: more than the {max} (2^59 - 1) one record may carry"
+        ),
+    );
+    // Beyond 64 bits in the sum: still an error, not a wrapped number.
+    check(
+        r#""input_tokens":10"#,
+        &format!(r#""input_tokens":{}"#, u64::MAX),
+        "usage: token counts overflow",
+    );
+}
+
+#[test]
 fn required_fields() {
     check(
         r#""ts":"2026-11-02T09:15:04.120Z","#,

@@ -146,9 +146,9 @@ proptest! {
     fn tallies_add_associatively(xs in prop::collection::vec((0u64..1_000_000, 0i128..1_000_000_000_000), 3)) {
         let make = |(n, c): (u64, i128)| {
             let mut t = Tally { requests: n, ..Tally::default() };
-            t.tokens.input = n * 7;
+            t.tokens.input = u128::from(n) * 7;
             t.cost.input = PicoUsd(c);
-            t.reference[1].output = n;
+            t.reference[1].output = n.into();
             t
         };
         let (a, b, c) = (make(xs[0]), make(xs[1]), make(xs[2]));

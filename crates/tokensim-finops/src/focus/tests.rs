@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use tokensim_engine::{replay, summarize, ReplayConfig, ReplayOutcome, Sink};
-use tokensim_pricing::{Catalog, PicoUsd, Tokens, BUILTIN_CATALOG};
+use tokensim_pricing::{Catalog, PicoUsd, BUILTIN_CATALOG};
 use tokensim_report::{Report, RowKey, UNATTRIBUTED};
 use tokensim_strategy::scenario::{parse_scenario, Scenario};
 
@@ -338,10 +338,10 @@ fn key_of(k: &RowKey) -> (String, String, String) {
     (p(&k.team), p(&k.app), p(&k.feature))
 }
 
-fn class_sums(t: &Tokens) -> BTreeMap<String, i128> {
+fn class_sums(t: &TokenSums) -> BTreeMap<String, i128> {
     TokenClass::ALL
         .iter()
-        .map(|c| (c.id().to_string(), i128::from(c.quantity(t))))
+        .map(|c| (c.id().to_string(), i128::try_from(c.quantity(t)).unwrap()))
         .filter(|(_, q)| *q != 0)
         .collect()
 }

@@ -220,3 +220,35 @@ fn size_and_tools_conditions_parse() {
         "lists the new keys: {e}"
     );
 }
+
+#[test]
+fn token_ratios_are_positive_and_at_most_sixteen() {
+    let with = |ratio: &str| {
+        format!(
+            "name = \"x\"\n[[route.rule]]\nto = \"claude-opus-5-5\"\n[[route.token_ratio]]\nfrom = \"claude-opus-4-5\"\nto = \"claude-opus-5-5\"\nratio = \"{ratio}\"\n"
+        )
+    };
+    let s = ok(&with("16"));
+    let route = s.route.expect("a route lever");
+    let (opus45, opus55) = {
+        let cat = Catalog::builtin();
+        (
+            cat.resolve("claude-opus-4-5").unwrap(),
+            cat.resolve("claude-opus-5-5").unwrap(),
+        )
+    };
+    assert_eq!(
+        route.token_ratios.get(&(opus45, opus55)),
+        Some(&Ratio { num: 16, den: 1 })
+    );
+    let e = err(&with("16.000001"));
+    assert!(
+        e.starts_with("s.toml:7: token_ratio.ratio: at most 16"),
+        "{e}"
+    );
+    let e = err(&with("0"));
+    assert!(
+        e.starts_with("s.toml:7: token_ratio.ratio: must be positive"),
+        "{e}"
+    );
+}
