@@ -88,9 +88,9 @@ pub struct AdminUsageSummary {
     /// Results written after a documented adjustment.
     pub adjusted: Vec<LineNote>,
     /// Total input tokens written (uncached, cache writes and reads).
-    pub tokens_input: u64,
+    pub tokens_input: u128,
     /// Total output tokens written.
-    pub tokens_output: u64,
+    pub tokens_output: u128,
     /// Results by context window (`0-200k`, `200k-1M`, or `none`).
     pub results_by_context_window: BTreeMap<String, u64>,
 }
@@ -306,8 +306,8 @@ fn read_page<W: Write>(
                 record.service_tier = tier;
                 record.speed = row.speed;
                 record.inference_geo = row.inference_geo.clone();
-                summary.tokens_input += record.usage.total_input();
-                summary.tokens_output += record.usage.output_tokens;
+                summary.tokens_input += u128::from(record.usage.total_input());
+                summary.tokens_output += u128::from(record.usage.output_tokens);
                 writer.write(&record, scratch)?;
                 summary.records_written += 1;
             }
