@@ -523,3 +523,36 @@ fn token_sums_beyond_64_bits_are_exact() {
     let json = ok(&["replay", "--corpus", corpus, "--format", "json"]);
     assert!(json.contains(&format!("\"input\": {sum},")), "{json}");
 }
+
+/// Two calls of one prompt family at the two ends of the supported time range, 585 years apart:
+/// more nanoseconds than an i64 holds. The `auto` policy's reuse gaps, its forgetting horizon and
+/// the prefix report's gaps and span saturate instead of overflowing (which panicked in a debug
+/// build and gave negative gaps in a release one).
+#[test]
+fn calls_at_both_ends_of_the_time_range_do_not_overflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("ends.jsonl");
+    let mut f = std::fs::File::create(&corpus).unwrap();
+    for ts in ["1677-09-21T00:12:44Z", "2262-04-11T23:47:16Z"] {
+        writeln!(
+            f,
+            r#"{{"ts":"{ts}","model":"claude-sonnet-4-5","conversation_id":"c","usage":{{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":2000,"cache_read_input_tokens":0}},"prompt":{{"segments":[{{"role":"system","hash":"aaaaaaaaaaaaaaaa","tokens":2000,"cache_control":"5m"}},{{"role":"user","hash":"bbbbbbbbbbbbbbbb","tokens":10,"cache_control":null}}]}}}}"#
+        )
+        .unwrap();
+    }
+    drop(f);
+    let corpus = corpus.to_str().unwrap();
+    let auto = root().join("scenarios/cache-auto.toml");
+    let csv = ok(&[
+        "replay",
+        "--corpus",
+        corpus,
+        "--scenario",
+        auto.to_str().unwrap(),
+        "--format",
+        "csv",
+    ]);
+    assert!(csv.contains("\ncache-auto,"), "{csv}");
+    let prefixes = ok(&["prefixes", "--corpus", corpus, "--format", "json"]);
+    assert!(!prefixes.contains("\"mean_gap_s\": -"), "{prefixes}");
+}

@@ -158,7 +158,7 @@ pub fn analyze_prefixes(
     let span_ns = if records == 0 {
         DAY_NS
     } else {
-        (last - first).max(DAY_NS)
+        last.saturating_sub(first).max(DAY_NS)
     };
     let span_days = span_ns as f64 / DAY_NS as f64;
     let mut rows: Vec<(PrefixRow, PicoUsd)> = Vec::new();
@@ -212,7 +212,7 @@ pub fn analyze_prefixes(
                 // A breakpoint here: a call within the TTL of the previous one reads the prefix
                 // (input price minus read price saved); otherwise it writes it (write price
                 // minus input price paid on top). Each call refreshes the entry.
-                let gap = a.last_ts.map(|l| c.ts - l);
+                let gap = a.last_ts.map(|l| c.ts.saturating_sub(l));
                 let cost = |r: tokensim_pricing::Rate| r.cost(tokens);
                 let read_saving = cost(list.input) - cost(list.cache_read);
                 if tokens >= min {

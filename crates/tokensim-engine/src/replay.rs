@@ -649,7 +649,7 @@ impl AutoStats {
             .families
             .entry(plan.family)
             .or_insert((ts, ReuseStats::default()));
-        let gap = (fam.1.calls > 0).then(|| ts - fam.0);
+        let gap = (fam.1.calls > 0).then(|| ts.saturating_sub(fam.0));
         fam.1.observe(gap);
         fam.0 = ts;
         let mut stable = fam.1.choose();
@@ -658,7 +658,7 @@ impl AutoStats {
             let gap = self
                 .conversations
                 .insert(plan.conversation, ts)
-                .map(|last| ts - last);
+                .map(|last| ts.saturating_sub(last));
             let h = self.histories.entry(plan.family).or_default();
             h.observe(gap);
             end = h.choose();
@@ -673,7 +673,7 @@ impl AutoStats {
     /// Forgets what can no longer change a choice: conversations idle for an hour (their next
     /// turn would count as a new one anyway) and families seen once, an hour ago.
     fn forget(&mut self, now: i64) {
-        let horizon = now - Ttl::OneHour.duration_ns();
+        let horizon = now.saturating_sub(Ttl::OneHour.duration_ns());
         self.conversations.retain(|_, last| *last > horizon);
         self.families
             .retain(|_, (last, stats)| stats.calls > 1 || *last > horizon);
@@ -720,7 +720,7 @@ impl Suffixes {
 
     /// Forgets conversations idle for an hour, as the statistics do.
     fn forget(&mut self, now: i64) {
-        let horizon = now - Ttl::OneHour.duration_ns();
+        let horizon = now.saturating_sub(Ttl::OneHour.duration_ns());
         self.last.retain(|_, (last, _)| *last > horizon);
     }
 }

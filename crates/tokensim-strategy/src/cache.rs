@@ -426,7 +426,7 @@ impl ScopeCache {
                     Some((block, e)) if !e.is_alive(t) => Shortfall::Expired {
                         block,
                         ttl: e.ttl,
-                        idle_ns: t - e.last_use_ns,
+                        idle_ns: t.saturating_sub(e.last_use_ns),
                     },
                     Some((block, e)) if !e.is_readable(t) => Shortfall::ConcurrentWriter {
                         block,
