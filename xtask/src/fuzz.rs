@@ -1,5 +1,6 @@
-//! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs every importer's fuzz target (`fuzz/`, the
-//! cargo-fuzz layout) for a bounded time each, and fails if any input made an importer panic.
+//! `cargo xtask fuzz [--seconds N] [TARGET...]`: runs every importer's fuzz target and the corpus
+//! line parser's (`fuzz/`, the cargo-fuzz layout) for a bounded time each, and fails if any input
+//! made one panic.
 //!
 //! It needs the nightly toolchain (`rustup toolchain install nightly`) and cargo-fuzz, which it
 //! installs with `cargo install cargo-fuzz --locked` when missing. Each target starts from the
@@ -14,13 +15,15 @@ use anyhow::{bail, Context, Result};
 
 use crate::{root, run};
 
-/// The fuzz targets, one per importer, in `fuzz/Cargo.toml`.
+/// The fuzz targets in `fuzz/Cargo.toml`: one per importer, and `corpus` (one corpus line through
+/// the reader's parser, its fast path checked against serde's).
 pub const TARGETS: &[&str] = &[
     "admin_usage",
     "anthropic",
     "azure",
     "burstgpt",
     "claude_code",
+    "corpus",
     "litellm",
     "mooncake",
     "otel",

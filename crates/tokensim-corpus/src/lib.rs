@@ -12,7 +12,9 @@ mod record;
 pub mod time;
 
 pub use error::CorpusError;
-pub use parse::{fingerprint, parse_line, Line, LineError, MAX_TOKENS, SCHEMA_V1};
+pub use parse::{
+    fast_and_serde_paths_agree, fingerprint, parse_line, Line, LineError, MAX_TOKENS, SCHEMA_V1,
+};
 pub use reader::{Chunk, ChunkReader, Recycler, Source, CHUNK_BYTES};
 pub use record::{
     CacheTtl, Eval, LatencyClass, Position, Record, Role, Segment, ServiceTier, Speed, Task, Text,

@@ -844,3 +844,21 @@ fn the_fast_path_agrees_with_serde() {
         assert!(fast::scan(&odd).is_none(), "{odd}");
     }
 }
+
+/// The fuzz target's check, on lines each path takes: the fast one (the writers' layout), the
+/// serde one (an escape), errors of both kinds, and what both refuse up front.
+#[test]
+fn the_fuzz_targets_agreement_check_holds_on_known_lines() {
+    for line in [
+        GOOD,
+        &GOOD.replacen("claude-sonnet-4-5", "claude-sonnet-4\\u002d5", 1),
+        &GOOD.replacen(r#""input_tokens":10"#, r#""input_tokens":-1"#, 1),
+        &GOOD.replacen(r#""output_tokens":20"#, r#""output_tokens":"20""#, 1),
+        r#"{"schema":"tokensim.corpus/1"}"#,
+        "[1, 2]",
+        "",
+        "{",
+    ] {
+        assert!(fast_and_serde_paths_agree(line), "{line}");
+    }
+}
