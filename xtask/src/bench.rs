@@ -384,16 +384,23 @@ struct Job {
     records: u64,
 }
 
+impl Job {
+    /// A command to time, not run yet.
+    fn new(name: &'static str, tool: &'static str, task: &'static str, argv: Vec<OsString>) -> Job {
+        Job {
+            name,
+            tool,
+            task,
+            argv,
+            samples: Vec::new(),
+            records: 0,
+        }
+    }
+}
+
 /// Step 3: the commands to time, run from the workspace root.
 fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
-    let job = |name, tool, task, argv: Vec<OsString>| Job {
-        name,
-        tool,
-        task,
-        argv,
-        samples: Vec::new(),
-        records: 0,
-    };
+    let job = Job::new;
     let replay = |output: &str| -> Vec<OsString> {
         let mut argv: Vec<OsString> = vec![tokensim.into(), "replay".into(), "--corpus".into()];
         argv.extend([CORPUS, "--format", "json", "-o", output, "--no-progress"].map(Into::into));

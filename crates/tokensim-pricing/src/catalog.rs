@@ -816,17 +816,6 @@ impl Tokens {
     }
 }
 
-impl std::ops::AddAssign for Tokens {
-    fn add_assign(&mut self, o: Tokens) {
-        self.input += o.input;
-        self.cache_write_5m += o.cache_write_5m;
-        self.cache_write_1h += o.cache_write_1h;
-        self.cache_read += o.cache_read;
-        self.output += o.output;
-        self.web_search_requests += o.web_search_requests;
-    }
-}
-
 impl Tokens {
     /// Input + both writes + reads: what band thresholds compare against.
     pub fn total_input(&self) -> u64 {

@@ -202,14 +202,7 @@ pub(super) fn ensure_ccusage(root: &Path) -> Result<PathBuf> {
 pub(super) fn jobs(tokensim: &Path, ccusage: &Path) -> Vec<Job> {
     let sh = |script: String| -> Vec<OsString> { vec!["sh".into(), "-c".into(), script.into()] };
     let t = tokensim.display();
-    let job = |name, tool, task, argv| Job {
-        name,
-        tool,
-        task,
-        argv,
-        samples: Vec::new(),
-        records: 0,
-    };
+    let job = Job::new;
     vec![
         job(
             "cc-tokensim",
