@@ -181,8 +181,6 @@ pub fn parse_line(text: &str, pos: Position, first: bool) -> Result<Line, LineEr
     parse_record_serde(text, pos).map(|r| Line::Record(Box::new(r)))
 }
 
-/// The reference path: serde, with field paths on error. Every line the fast path accepts must
-/// give the same record here (tested).
 /// For the `corpus` fuzz target, not the API: whether [`parse_line`] (the fast scanner with its
 /// fallback) gives exactly the record or error that the serde path alone gives for a line, as
 /// the unit tests check on every committed corpus line. Lines that are not a JSON object, or
@@ -205,6 +203,8 @@ pub fn fast_and_serde_paths_agree(text: &str) -> bool {
     }
 }
 
+/// The reference path: serde, with field paths on error. Every line the fast path accepts must
+/// give the same record here (tested).
 fn parse_record_serde(text: &str, pos: Position) -> Result<Record, LineError> {
     let raw: RawRecord<'_> = match serde_json::from_str(text) {
         Ok(raw) => raw,

@@ -131,8 +131,8 @@ impl Rate {
     ///
     /// # Panics
     ///
-    /// Beyond 2^127 pico-USD, which takes more than 2^64 calls of 2^64 tokens each at the highest
-    /// published price: more than any corpus can hold.
+    /// Beyond 2^127 pico-USD (1.7 x 10^26 USD): at the highest published price ($150 per MTok),
+    /// more than 2^40 calls at the per-record maximum of 2^59 tokens each.
     pub fn cost_of_sum(self, tokens: u128) -> PicoUsd {
         PicoUsd(times(i128::from(self.0), tokens))
     }
@@ -255,12 +255,12 @@ fn gcd128(a: u128, b: u128) -> u128 {
 }
 
 /// `a * n` in pico-USD, for sums over calls: exact, and a panic rather than a wrong total beyond
-/// 2^127, which no corpus reaches (it takes more than 2^64 calls of 2^64 tokens each).
+/// 2^127 pico-USD (see [`Rate::cost_of_sum`]).
 fn times(a: i128, n: u128) -> i128 {
     i128::try_from(n)
         .ok()
         .and_then(|n| a.checked_mul(n))
-        .expect("a cost beyond 2^127 pico-USD: more than any corpus can hold")
+        .expect("a cost below 2^127 pico-USD (1.7 x 10^26 USD)")
 }
 
 #[cfg(test)]
