@@ -556,3 +556,27 @@ fn calls_at_both_ends_of_the_time_range_do_not_overflow() {
     let prefixes = ok(&["prefixes", "--corpus", corpus, "--format", "json"]);
     assert!(!prefixes.contains("\"mean_gap_s\": -"), "{prefixes}");
 }
+
+/// `--threads` takes 1 to 1024 on every command that has it: 0 and a hundred thousand (whose
+/// threads could not be created: a panic) are usage errors that say the range.
+#[test]
+fn thread_counts_out_of_range_are_usage_errors() {
+    for command in [
+        &["replay", "--corpus", SMALL][..],
+        &["fidelity", "--corpus", SMALL],
+        &["frontier", "--corpus", SMALL, "--to", "claude-haiku-5-5"],
+        &["import", "claude-code", "corpora", "-o", "-"],
+    ] {
+        for n in ["0", "100000"] {
+            let mut args = command.to_vec();
+            args.extend(["--threads", n]);
+            let err = fails(&args);
+            assert!(
+                err.contains(&format!(
+                    "invalid value '{n}' for '--threads <N>': must be from 1 to 1024"
+                )),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}

@@ -368,9 +368,9 @@ pub struct ClaudeCodeArgs {
     /// Write usage only, no prompt segments, even with --salt-file.
     #[arg(long)]
     pub no_segments: bool,
-    /// Threads that parse session files (default: one per core). The corpus and the summary are
-    /// identical for any value.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads that parse session files, 1 to 1024 (default: one per core). The corpus and the
+    /// summary are identical for any value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
 }
 
@@ -554,8 +554,8 @@ pub struct ReplayArgs {
     /// Write the report to FILE instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Worker threads (default: one per core). The report is identical for any value.
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Worker threads, 1 to 1024 (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
     /// Never show a progress bar (it shows only on a terminal, for large corpora).
     #[arg(long)]
@@ -636,8 +636,8 @@ pub struct FrontierArgs {
     /// Write the report to FILE instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Worker threads (default: one per core). The report is identical for any value.
-    #[arg(long, short = 'j')]
+    /// Worker threads, 1 to 1024 (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub price: PriceFlags,
@@ -707,9 +707,24 @@ pub struct FidelityArgs {
     /// (the `replay` policy's `readable_delay_ms`; scenarios/cache-replay.toml uses 0).
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub readable_delay_ms: u64,
-    /// Worker threads (default: one per core). The report is identical for any value.
-    #[arg(long, short = 'j')]
+    /// Worker threads, 1 to 1024 (default: one per core). The report is identical for any value.
+    #[arg(long, short = 'j', value_name = "N", value_parser = threads)]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub price: PriceFlags,
+}
+
+/// The most worker threads `--threads` accepts: far above any machine's cores, and below where
+/// creating them fails (a hundred thousand did, with a panic rather than an error).
+pub const MAX_THREADS: usize = 1024;
+
+/// `--threads N`: from 1 to [`MAX_THREADS`].
+fn threads(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number of threads"))?;
+    if n == 0 || n > MAX_THREADS {
+        return Err(format!("must be from 1 to {MAX_THREADS}"));
+    }
+    Ok(n)
 }

@@ -194,9 +194,6 @@ fn cmd_replay(a: ReplayArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&settings)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
     let total: u64 = a
         .corpus
         .iter()
@@ -302,9 +299,6 @@ fn cmd_frontier(a: FrontierArgs) -> Result<ExitCode> {
     let to = catalog
         .resolve(&a.to)
         .map_err(|e| anyhow::anyhow!("--to: {e}"))?;
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
     let scenarios = tokensim_engine::frontier_scenarios(to, a.steps);
     let cfg = ReplayConfig {
         owner_tag: None,
@@ -581,9 +575,6 @@ fn cmd_import_claude_code(a: ClaudeCodeArgs) -> Result<ExitCode> {
             "no --salt-file: writing usage only; pass --salt-file FILE (secret bytes, e.g. \
              `head -c 32 /dev/urandom > salt`) to also write prompt segments for cache replays"
         );
-    }
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
     }
     let threads = a.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
@@ -906,9 +897,6 @@ fn cmd_prefixes(a: PrefixesArgs) -> Result<ExitCode> {
 }
 
 fn cmd_fidelity(a: crate::args::FidelityArgs) -> Result<ExitCode> {
-    if a.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
     let catalog = load_catalog(&a.price)?;
     let cfg = tokensim_engine::FidelityConfig {
         corpus: a.corpus.clone(),
