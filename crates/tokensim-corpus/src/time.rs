@@ -103,10 +103,15 @@ impl Timestamp {
         let days = days_from_civil(year as i32, month as u32, day as u32);
         let secs =
             i64::from(days) * SECS_PER_DAY + hour * 3600 + minute * 60 + second - offset_secs;
-        secs.checked_mul(NANOS_PER_SEC)
-            .and_then(|n| n.checked_add(nanos))
-            .map(Timestamp)
-            .ok_or_else(|| format!("timestamp {s:?} is out of the supported range"))
+        // In 128 bits, so that the range's first second, whose whole seconds alone are below
+        // i64::MIN nanoseconds, is reached through its fraction.
+        let ns = i128::from(secs) * i128::from(NANOS_PER_SEC) + i128::from(nanos);
+        i64::try_from(ns).map(Timestamp).map_err(|_| {
+            format!(
+                "timestamp {s:?} is out of the supported range, 1677-09-21T00:12:43.145224192Z \
+                     to 2262-04-11T23:47:16.854775807Z (nanoseconds since 1970 in 64 bits)"
+            )
+        })
     }
 
     /// The UTC day this instant falls on.

@@ -183,6 +183,20 @@ fn timestamps() {
     check("2026-11-02T", "2026-11-32T", "ts: day out of range");
     let r = record(&GOOD.replace("09:15:04.120Z", "10:15:04.120+01:00"));
     assert_eq!(r.ts, record(GOOD).ts);
+    // The supported range is an i64 of nanoseconds; its ends parse, one nanosecond beyond does
+    // not, and the error says the range.
+    let at = |ts: &str| GOOD.replace("2026-11-02T09:15:04.120Z", ts);
+    assert_eq!(record(&at("1677-09-21T00:12:43.145224192Z")).ts.0, i64::MIN);
+    assert_eq!(record(&at("2262-04-11T23:47:16.854775807Z")).ts.0, i64::MAX);
+    for beyond in [
+        "1677-09-21T00:12:43.145224191Z",
+        "2262-04-11T23:47:16.854775808Z",
+    ] {
+        assert_eq!(
+            err_of(&at(beyond)),
+            format!("ts: timestamp \"{beyond}\" is out of the supported range, 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z (nanoseconds since 1970 in 64 bits)")
+        );
+    }
 }
 
 #[test]
