@@ -310,3 +310,48 @@ fn claude_code_prompts_rebuilt_from_transcripts_replay_as_recorded() {
         .unwrap()
         .contains("segments"));
 }
+
+/// An input that starts with a UTF-8 byte order mark (as Windows tools save text) imports
+/// exactly as the same input without it: a CSV trace, JSON lines and a JSON document.
+#[test]
+fn a_byte_order_mark_before_an_import_input_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, input) in [
+        (
+            "azure",
+            "crates/tokensim-import/tests/data/azure/AzureLLMInferenceTrace_code_head200.csv",
+        ),
+        (
+            "otel",
+            "crates/tokensim-import/tests/data/otel/genai-spans.jsonl",
+        ),
+        (
+            "litellm",
+            "crates/tokensim-import/tests/data/litellm/spend-logs/spend_logs_payload.json",
+        ),
+    ] {
+        // The same name in another folder: importers name records after their file.
+        let text = std::fs::read(crate::util::root().join(input)).unwrap();
+        let folder = dir.path().join(format);
+        std::fs::create_dir(&folder).unwrap();
+        let marked = folder.join(std::path::Path::new(input).file_name().unwrap());
+        std::fs::write(&marked, [b"\xef\xbb\xbf".as_slice(), &text].concat()).unwrap();
+        let (plain_out, marked_out) = (
+            dir.path().join(format!("{format}-plain.jsonl")),
+            dir.path().join(format!("{format}-marked.jsonl")),
+        );
+        import(&["import", format, input, "-o", plain_out.to_str().unwrap()]);
+        import(&[
+            "import",
+            format,
+            marked.to_str().unwrap(),
+            "-o",
+            marked_out.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            std::fs::read_to_string(&plain_out).unwrap(),
+            std::fs::read_to_string(&marked_out).unwrap(),
+            "{format}"
+        );
+    }
+}

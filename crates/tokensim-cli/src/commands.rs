@@ -531,12 +531,9 @@ fn cmd_import_mooncake(a: MooncakeArgs) -> Result<ExitCode> {
         model: a.model.clone(),
         workspace: a.workspace.clone(),
     };
-    let file =
-        File::open(&a.input).with_context(|| format!("cannot open {}", a.input.display()))?;
+    let input = crate::import::open_input(&a.input)?;
     let name = a.input.display().to_string();
-    let summary = write_corpus(&a.output, |w| {
-        Ok(convert(std::io::BufReader::new(file), &name, &opts, w)?)
-    })?;
+    let summary = write_corpus(&a.output, |w| Ok(convert(input, &name, &opts, w)?))?;
     let rules = rule_counts(&summary.skipped_by_rule(), &summary.adjusted_by_rule());
     eprintln!(
         "{name}: {} lines read = {} records written + {} skipped + {} blank; {} adjusted{rules}",
@@ -652,8 +649,7 @@ fn cmd_import_admin_usage(a: AdminUsageArgs) -> Result<ExitCode> {
     use tokensim_import::admin_usage::{convert, AdminUsageOptions};
     let mut files = Vec::with_capacity(a.inputs.len());
     for path in &a.inputs {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        files.push((path.display().to_string(), std::io::BufReader::new(file)));
+        files.push((path.display().to_string(), crate::import::open_input(path)?));
     }
     let opts = AdminUsageOptions { team: a.team };
     let s = write_corpus(&a.output, |w| Ok(convert(files, &opts, w)?))?;

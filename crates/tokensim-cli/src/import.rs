@@ -36,11 +36,11 @@ pub(crate) fn convert_each<T>(
         let mut summaries = Vec::with_capacity(inputs.len());
         for (i, path) in inputs.iter().enumerate() {
             let (reader, name): (Box<dyn BufRead>, String) = if path == Path::new("-") {
-                (Box::new(io::stdin().lock()), "<stdin>".to_owned())
+                let mut stdin = io::stdin().lock();
+                skip_bom(&mut stdin).context("cannot read <stdin>")?;
+                (Box::new(stdin), "<stdin>".to_owned())
             } else {
-                let file =
-                    File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-                (Box::new(BufReader::new(file)), path.display().to_string())
+                (Box::new(open_input(path)?), path.display().to_string())
             };
             let mut sink = SkipHeader {
                 inner: &mut *w,
@@ -50,6 +50,24 @@ pub(crate) fn convert_each<T>(
         }
         Ok(summaries)
     })
+}
+
+/// Opens an import input, past a UTF-8 byte order mark at its start.
+pub(crate) fn open_input(path: &Path) -> Result<BufReader<File>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut reader = BufReader::new(file);
+    skip_bom(&mut reader).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(reader)
+}
+
+/// Skips a UTF-8 byte order mark at the start of an input: some Windows tools write one before
+/// the JSON or CSV, which would otherwise be read as its first character.
+fn skip_bom(reader: &mut impl BufRead) -> io::Result<()> {
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    if reader.fill_buf()?.starts_with(BOM) {
+        reader.consume(BOM.len());
+    }
+    Ok(())
 }
 
 fn print_summaries(summaries: &[ImportSummary]) {
