@@ -63,7 +63,7 @@ pub(crate) fn open_input(path: &Path) -> Result<BufReader<File>> {
 /// Skips a UTF-8 byte order mark at the start of an input: some Windows tools write one before
 /// the JSON or CSV, which would otherwise be read as its first character.
 fn skip_bom(reader: &mut impl BufRead) -> io::Result<()> {
-    const BOM: &[u8] = b"\xef\xbb\xbf";
+    use tokensim_corpus::BOM;
     if reader.fill_buf()?.starts_with(BOM) {
         reader.consume(BOM.len());
     }

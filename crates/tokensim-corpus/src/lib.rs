@@ -28,8 +28,9 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
     simdutf8::basic::from_utf8(bytes).or_else(|_| std::str::from_utf8(bytes))
 }
 
-/// The UTF-8 byte order mark, which some Windows tools write at the start of a text file.
-const BOM: &[u8] = b"\xef\xbb\xbf";
+/// The UTF-8 byte order mark, which some Windows tools write at the start of a text file: skipped
+/// there by the corpus reader and by the importers' inputs.
+pub const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Parses one line's bytes, turning invalid UTF-8 into a line error. Blank lines (only
 /// whitespace) give `Ok(None)`. A byte order mark at the start of a file (before its first line)
@@ -53,23 +54,19 @@ pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineErro
 mod tests {
     use proptest::prelude::*;
 
-    use super::{parse_bytes, Line, Position};
+    use super::{parse_bytes, Line, Position, BOM};
 
     /// A file's leading byte order mark is skipped; a mark on a later line is an error, as any
     /// character before the JSON is.
     #[test]
     fn a_byte_order_mark_is_skipped_at_the_start_of_a_file_only() {
         let good = r#"{"ts":"2026-10-01T00:00:00Z","model":"claude-opus-4-5","usage":{"input_tokens":1,"output_tokens":1,"cache_creation_input_tokens":0,"cache_read_input_tokens":0}}"#;
-        let marked = [b"\xef\xbb\xbf".as_slice(), good.as_bytes()].concat();
+        let marked = [BOM, good.as_bytes()].concat();
         let at = |line| Position { file: 0, line };
         let plain = parse_bytes(good.as_bytes(), at(1)).unwrap();
         assert!(matches!(plain, Some(Line::Record(_))));
         assert_eq!(parse_bytes(&marked, at(1)).unwrap(), plain);
-        let header = [
-            b"\xef\xbb\xbf".as_slice(),
-            br#"{"schema":"tokensim.corpus/1"}"#,
-        ]
-        .concat();
+        let header = [BOM, br#"{"schema":"tokensim.corpus/1"}"#].concat();
         assert_eq!(parse_bytes(&header, at(1)).unwrap(), Some(Line::Header));
         let later = parse_bytes(&marked, at(2)).unwrap_err();
         assert!(later.message.starts_with("not a JSON object"), "{later:?}");
