@@ -38,6 +38,9 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// How many lines `data` holds, blank ones included.
     pub lines: u64,
+    /// Where each `\n` in `data` is, found by the reader in the pass that counts the lines, so
+    /// that the parsers do not search for them again.
+    ends: Vec<usize>,
 }
 
 impl Chunk {
@@ -45,24 +48,24 @@ impl Chunk {
     /// (`\n` or `\r\n`).
     pub fn lines(&self) -> impl Iterator<Item = (Position, &[u8])> + '_ {
         let file = self.file;
-        let mut data = &self.data[..];
-        let mut line = self.first_line;
-        std::iter::from_fn(move || {
-            if data.is_empty() {
-                return None;
-            }
-            let (mut l, rest) = match memchr::memchr(b'\n', data) {
-                Some(i) => (&data[..i], &data[i + 1..]),
-                None => (data, &data[data.len()..]),
-            };
-            if l.last() == Some(&b'\r') {
-                l = &l[..l.len() - 1];
-            }
-            data = rest;
-            let pos = Position { file, line };
-            line += 1;
-            Some((pos, l))
-        })
+        let data = &self.data[..];
+        let mut start = 0;
+        // The newlines, then the end of a last line that has none.
+        let unterminated =
+            (self.ends.last().map_or(0, |e| e + 1) < data.len()).then_some(data.len());
+        self.ends
+            .iter()
+            .copied()
+            .chain(unterminated)
+            .zip(self.first_line..)
+            .map(move |(end, line)| {
+                let mut l = &data[start..end];
+                start = end + 1;
+                if l.last() == Some(&b'\r') {
+                    l = &l[..l.len() - 1];
+                }
+                (Position { file, line }, l)
+            })
     }
 }
 
@@ -102,6 +105,8 @@ struct OpenFile {
     carry: Vec<u8>,
     next_line: u64,
     done: bool,
+    /// How many newlines the last chunk had: the next one's likely count.
+    last_lines: usize,
 }
 
 /// Counts the bytes read from disk, for progress bars, and hashes them when asked to.
@@ -228,6 +233,7 @@ impl ChunkReader {
             carry: Vec::new(),
             next_line: 1,
             done: false,
+            last_lines: 0,
         })
     }
 }
@@ -317,13 +323,16 @@ impl OpenFile {
         if data.is_empty() {
             return Ok(None);
         }
-        let lines = memchr::memchr_iter(b'\n', &data).count() as u64
-            + u64::from(data.last() != Some(&b'\n'));
+        let mut ends = Vec::with_capacity(self.last_lines + self.last_lines / 8);
+        ends.extend(memchr::memchr_iter(b'\n', &data));
+        self.last_lines = ends.len();
+        let lines = ends.len() as u64 + u64::from(data.last() != Some(&b'\n'));
         let chunk = Chunk {
             file: self.index,
             first_line: self.next_line,
             data,
             lines,
+            ends,
         };
         self.next_line += lines;
         Ok(Some(chunk))
