@@ -412,8 +412,8 @@ struct RawRecord<'a> {
     difficulty: Option<&'a str>,
     #[serde(default, borrow)]
     conversation_id: Option<Str<'a>>,
-    #[serde(default, borrow)]
-    prompt: Option<RawPrompt<'a>>,
+    #[serde(default)]
+    prompt: Option<RawPrompt>,
     #[serde(default, borrow)]
     evals: Option<Vec<RawEval<'a>>>,
     #[serde(default)]
@@ -488,9 +488,61 @@ enum RawLatencyClass {
 }
 
 #[derive(Deserialize)]
-struct RawPrompt<'a> {
-    #[serde(default, borrow)]
-    segments: Option<Vec<RawSegment<'a>>>,
+struct RawPrompt {
+    #[serde(default)]
+    segments: Option<RawSegments>,
+}
+
+/// `prompt.segments`, converted as they are read: the record's own segments (each hash already
+/// reduced to its fingerprint), and the index of the first empty hash, which `validate` refuses
+/// in its turn among the segments' checks. Both parse paths build it, so the record takes the
+/// vector as it is.
+#[derive(Default)]
+struct RawSegments {
+    segments: Vec<Segment>,
+    empty_hash: Option<usize>,
+}
+
+impl RawSegments {
+    /// Most prompts have a few to a dozen blocks: one allocation, no regrowth.
+    fn new() -> RawSegments {
+        RawSegments {
+            segments: Vec::with_capacity(16),
+            empty_hash: None,
+        }
+    }
+
+    fn push(&mut self, s: RawSegment<'_>) {
+        if s.hash.0.is_empty() && self.empty_hash.is_none() {
+            self.empty_hash = Some(self.segments.len());
+        }
+        self.segments.push(Segment {
+            role: s.role.into(),
+            hash: fingerprint(&s.hash.0),
+            tokens: s.tokens.0,
+            cache_control: s.cache_control.0,
+        });
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSegments {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawSegments;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawSegments, A::Error> {
+                let mut out = RawSegments::new();
+                while let Some(s) = seq.next_element::<RawSegment<'de>>()? {
+                    out.push(s);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -503,6 +555,18 @@ enum RawRole {
     ToolResult,
 }
 
+impl From<RawRole> for Role {
+    fn from(r: RawRole) -> Role {
+        match r {
+            RawRole::Tools => Role::Tools,
+            RawRole::System => Role::System,
+            RawRole::User => Role::User,
+            RawRole::Assistant => Role::Assistant,
+            RawRole::ToolResult => Role::ToolResult,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct RawSegment<'a> {
     role: RawRole,
@@ -511,9 +575,6 @@ struct RawSegment<'a> {
     tokens: Count,
     #[serde(default)]
     cache_control: CacheControl,
-    /// `fingerprint(hash)`, when the scanner already read the hash as 16 hex digits.
-    #[serde(skip)]
-    fingerprint: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -755,19 +816,18 @@ impl RawRecord<'_> {
 
         let mut segments = Vec::new();
         if let Some(raw) = self.prompt.and_then(|p| p.segments) {
-            segments.reserve_exact(raw.len());
             let mut sum: u64 = 0;
             let mut breakpoints = 0;
             let mut seen_5m = false;
-            for (i, s) in raw.into_iter().enumerate() {
-                if s.hash.0.is_empty() {
+            for (i, s) in raw.segments.iter().enumerate() {
+                if raw.empty_hash == Some(i) {
                     return Err(LineError::new(
                         format!("prompt.segments[{i}].hash"),
                         "must not be empty",
                     ));
                 }
-                sum = sum.saturating_add(s.tokens.0);
-                if let Some(t) = s.cache_control.0 {
+                sum = sum.saturating_add(s.tokens);
+                if let Some(t) = s.cache_control {
                     breakpoints += 1;
                     if breakpoints > 4 {
                         return Err(LineError::new(
@@ -783,18 +843,6 @@ impl RawRecord<'_> {
                     }
                     seen_5m |= t == CacheTtl::FiveMinutes;
                 }
-                segments.push(Segment {
-                    role: match s.role {
-                        RawRole::Tools => Role::Tools,
-                        RawRole::System => Role::System,
-                        RawRole::User => Role::User,
-                        RawRole::Assistant => Role::Assistant,
-                        RawRole::ToolResult => Role::ToolResult,
-                    },
-                    hash: s.fingerprint.unwrap_or_else(|| fingerprint(&s.hash.0)),
-                    tokens: s.tokens.0,
-                    cache_control: s.cache_control.0,
-                });
             }
             if sum != total_input {
                 return Err(LineError::new(
@@ -804,6 +852,7 @@ impl RawRecord<'_> {
                     ),
                 ));
             }
+            segments = raw.segments;
         }
         let mut evals = Vec::new();
         for (i, e) in self.evals.unwrap_or_default().into_iter().enumerate() {

@@ -7,10 +7,10 @@
 use std::borrow::Cow;
 
 use super::{
-    hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord,
-    RawRole, RawSegment, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
+    fingerprint, hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord,
+    RawRole, RawSegment, RawSegments, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
 };
-use crate::record::{CacheTtl, Text};
+use crate::record::{CacheTtl, Role, Segment, Text};
 
 struct Cursor<'a> {
     b: &'a [u8],
@@ -431,7 +431,7 @@ fn usage<'a>(c: &mut Cursor<'a>) -> R<RawUsage<'a>> {
 /// "cache_control":null|"5m"|"1h"}`, with no whitespace, matched byte for byte. Anything else
 /// (another key order, whitespace, an object breakpoint, an escape) returns `None` without
 /// moving the cursor, and the general walk below reads it.
-fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
+fn segment_template(c: &mut Cursor<'_>) -> R<Segment> {
     c.ws();
     let start = c.i;
     let b = c.b;
@@ -439,13 +439,13 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     let lit = |i: &mut usize, l: &[u8]| template_lit(b, i, l);
     lit(&mut i, b"{\"role\":\"")?;
     let role = match b.get(i)? {
-        b's' => (RawRole::System, &b"system\""[..]),
-        b'u' => (RawRole::User, &b"user\""[..]),
-        b'a' => (RawRole::Assistant, &b"assistant\""[..]),
+        b's' => (Role::System, &b"system\""[..]),
+        b'u' => (Role::User, &b"user\""[..]),
+        b'a' => (Role::Assistant, &b"assistant\""[..]),
         b't' if b.get(i + 1) == Some(&b'o') && b.get(i + 4) == Some(&b'_') => {
-            (RawRole::ToolResult, &b"tool_result\""[..])
+            (Role::ToolResult, &b"tool_result\""[..])
         }
-        b't' => (RawRole::Tools, &b"tools\""[..]),
+        b't' => (Role::Tools, &b"tools\""[..]),
         _ => return None,
     };
     lit(&mut i, role.1)?;
@@ -491,18 +491,19 @@ fn segment_template<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
     };
     lit(&mut i, b"}")?;
     c.i = i;
-    Some(RawSegment {
+    Some(Segment {
         role: role.0,
-        hash: s(hash),
-        tokens: Count(tokens),
-        cache_control: CacheControl(cc),
-        fingerprint: sixteen,
+        hash: sixteen.unwrap_or_else(|| fingerprint(hash)),
+        tokens,
+        cache_control: cc,
     })
 }
 
-fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
+/// Reads one segment into `out`: the writers' layout at once, any other through the general walk.
+fn segment(c: &mut Cursor<'_>, out: &mut RawSegments) -> R<()> {
     if let Some(seg) = segment_template(c) {
-        return Some(seg);
+        out.segments.push(seg);
+        return Some(());
     }
     let (mut role, mut hash, mut tokens, mut cc) = (None, None, None, CacheControl(None));
     c.object(|c, k| {
@@ -542,13 +543,13 @@ fn segment<'a>(c: &mut Cursor<'a>) -> R<RawSegment<'a>> {
         }
         Some(())
     })?;
-    Some(RawSegment {
+    out.push(RawSegment {
         role: role?,
         hash: s(hash?),
         tokens: Count(tokens?),
         cache_control: cc,
-        fingerprint: None,
-    })
+    });
+    Some(())
 }
 
 /// The record's keys that the scanner reads, and any other.
@@ -808,12 +809,8 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                         if c.null() {
                             return Some(());
                         }
-                        // Most prompts have a few to a dozen blocks: one allocation, no regrowth.
-                        let mut v = Vec::with_capacity(16);
-                        c.array(|c| {
-                            v.push(segment(c)?);
-                            Some(())
-                        })?;
+                        let mut v = RawSegments::new();
+                        c.array(|c| segment(c, &mut v))?;
                         segments = Some(v);
                     } else {
                         c.skip(0)?;
@@ -880,7 +877,7 @@ mod tests {
             s: text,
             i: 0,
         };
-        let got = segment_template(&mut c).map(|s| (s.tokens.0, s.cache_control.0));
+        let got = segment_template(&mut c).map(|s| (s.tokens, s.cache_control));
         (got, c.i)
     }
 
