@@ -7,8 +7,9 @@
 use std::borrow::Cow;
 
 use super::{
-    fingerprint, hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt, RawRecord,
-    RawRole, RawSegment, RawSegments, RawServerToolUse, RawSpeed, RawTask, RawTier, RawUsage, Str, Tags,
+    fingerprint, hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt,
+    RawRecord, RawRole, RawSegment, RawSegments, RawServerToolUse, RawSpeed, RawTask, RawTier,
+    RawUsage, Str, Tags,
 };
 use crate::record::{CacheTtl, Role, Segment, Text};
 
@@ -438,17 +439,17 @@ fn segment_template(c: &mut Cursor<'_>) -> R<Segment> {
     let mut i = start;
     let lit = |i: &mut usize, l: &[u8]| template_lit(b, i, l);
     lit(&mut i, b"{\"role\":\"")?;
+    // Each branch compares a literal of its own, constant length: a few loads, not a `memcmp`.
     let role = match b.get(i)? {
-        b's' => (Role::System, &b"system\""[..]),
-        b'u' => (Role::User, &b"user\""[..]),
-        b'a' => (Role::Assistant, &b"assistant\""[..]),
+        b's' => lit(&mut i, b"system\"").map(|()| Role::System)?,
+        b'u' => lit(&mut i, b"user\"").map(|()| Role::User)?,
+        b'a' => lit(&mut i, b"assistant\"").map(|()| Role::Assistant)?,
         b't' if b.get(i + 1) == Some(&b'o') && b.get(i + 4) == Some(&b'_') => {
-            (Role::ToolResult, &b"tool_result\""[..])
+            lit(&mut i, b"tool_result\"").map(|()| Role::ToolResult)?
         }
-        b't' => (Role::Tools, &b"tools\""[..]),
+        b't' => lit(&mut i, b"tools\"").map(|()| Role::Tools)?,
         _ => return None,
     };
-    lit(&mut i, role.1)?;
     lit(&mut i, b",\"hash\":\"")?;
     let h = i;
     // The writers' hash, 16 hex digits then the closing quote, is read as its fingerprint at
@@ -492,7 +493,7 @@ fn segment_template(c: &mut Cursor<'_>) -> R<Segment> {
     lit(&mut i, b"}")?;
     c.i = i;
     Some(Segment {
-        role: role.0,
+        role,
         hash: sixteen.unwrap_or_else(|| fingerprint(hash)),
         tokens,
         cache_control: cc,
