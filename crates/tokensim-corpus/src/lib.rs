@@ -44,6 +44,20 @@ pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineErro
         field: String::new(),
         message: format!("line is not valid UTF-8 ({e})"),
     })?;
+    parse_unmarked(text, pos)
+}
+
+/// [`parse_bytes`] for a line already known to be text.
+fn parse_text(text: &str, pos: Position) -> Result<Option<Line>, LineError> {
+    let text = match pos.line {
+        1 => text.strip_prefix('\u{feff}').unwrap_or(text),
+        _ => text,
+    };
+    parse_unmarked(text, pos)
+}
+
+/// A line's text after its byte order mark, if any.
+fn parse_unmarked(text: &str, pos: Position) -> Result<Option<Line>, LineError> {
     if text.trim().is_empty() {
         return Ok(None);
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use rayon::prelude::*;
-use tokensim_corpus::{parse_bytes, Chunk, ChunkReader, CorpusError, Line, LineError, Position};
+use tokensim_corpus::{Chunk, ChunkReader, CorpusError, Line, LineError, Position};
 use tokensim_corpus::{Record, Timestamp};
 use tokensim_pricing::{Catalog, ModelId, PicoUsd, PricingError, Tokens};
 use tokensim_report::{
@@ -280,13 +280,13 @@ fn read_chunk(
     probe: &Scenario,
 ) -> Result<ChunkOut, CorpusError> {
     let mut out = ChunkOut::default();
-    for (pos, bytes) in chunk.lines() {
+    for (pos, _, parsed) in chunk.parsed() {
         let bad = |error: LineError| CorpusError::Line {
             path: cfg.corpus[pos.file as usize].clone(),
             line: pos.line,
             error,
         };
-        let r = match parse_bytes(bytes, pos) {
+        let r = match parsed {
             Ok(Some(Line::Record(r))) => r,
             Ok(_) => continue,
             Err(e) => return Err(bad(e)),

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
-use tokensim_corpus::{parse_bytes, CacheTtl, ChunkReader, CorpusError, Line, Role};
+use tokensim_corpus::{CacheTtl, ChunkReader, CorpusError, Line, Role};
 use tokensim_pricing::money::div_round_half_even;
 use tokensim_pricing::{Catalog, ModelId, PicoUsd};
 use tokensim_report::{PrefixFinding, PrefixReport, PrefixRow, Usd};
@@ -96,8 +96,8 @@ pub fn analyze_prefixes(
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for chunk in reader {
         let chunk = chunk?;
-        for (pos, bytes) in chunk.lines() {
-            let rec = match parse_bytes(bytes, pos) {
+        for (pos, _, parsed) in chunk.parsed() {
+            let rec = match parsed {
                 Ok(Some(Line::Record(r))) => r,
                 Ok(_) => continue,
                 Err(error) => {

@@ -12,8 +12,7 @@ use rayon::prelude::*;
 use tokensim_corpus::Position;
 use tokensim_corpus::Task;
 use tokensim_corpus::{
-    parse_bytes, Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed,
-    Timestamp,
+    Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed, Timestamp,
 };
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_quality::Priors;
@@ -1585,8 +1584,8 @@ fn process_chunk(
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
     // Each record's counterfactuals, one a scenario: one vector for the chunk, read in place.
     let mut planned: Vec<Planned> = Vec::with_capacity(scenarios.len());
-    for (pos, bytes) in chunk.lines() {
-        let line = match parse_bytes(bytes, pos) {
+    for (pos, bytes, parsed) in chunk.parsed() {
+        let line = match parsed {
             Ok(None) => {
                 res.blank += 1;
                 continue;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
-use tokensim_corpus::{parse_bytes, ChunkReader, CorpusError, Line, ServiceTier, Timestamp};
+use tokensim_corpus::{ChunkReader, CorpusError, Line, ServiceTier, Timestamp};
 use tokensim_pricing::Catalog;
 
 /// The validation report's schema id.
@@ -100,9 +100,9 @@ pub fn validate(corpus: &[PathBuf], catalog: &Catalog) -> Result<ValidateReport,
     let mut workloads = BTreeSet::new();
     for chunk in reader {
         let chunk = chunk?;
-        for (pos, bytes) in chunk.lines() {
+        for (pos, _, parsed) in chunk.parsed() {
             let f = &mut r.files[pos.file as usize];
-            match parse_bytes(bytes, pos) {
+            match parsed {
                 Ok(None) => f.blank += 1,
                 Ok(Some(Line::Header)) => f.header = true,
                 Ok(Some(Line::Record(rec))) => {

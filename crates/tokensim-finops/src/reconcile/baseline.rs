@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use tokensim_corpus::{
-    parse_bytes, ChunkReader, CorpusError, Day, Line, LineError, Record, ServiceTier,
-};
+use tokensim_corpus::{ChunkReader, CorpusError, Day, Line, LineError, Record, ServiceTier};
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 
 use super::{Amounts, Component, ReconcileError};
@@ -119,7 +117,7 @@ pub fn read_baseline(paths: &[PathBuf], catalog: &Catalog) -> Result<Baseline, R
     let mut models: HashMap<String, Option<ModelId>> = HashMap::new();
     for chunk in reader {
         let chunk = chunk?;
-        for (pos, bytes) in chunk.lines() {
+        for (pos, _, parsed) in chunk.parsed() {
             let at = |error: LineError| {
                 ReconcileError::Corpus(CorpusError::Line {
                     path: names.get(pos.file as usize).cloned().unwrap_or_default(),
@@ -127,7 +125,7 @@ pub fn read_baseline(paths: &[PathBuf], catalog: &Catalog) -> Result<Baseline, R
                     error,
                 })
             };
-            let record = match parse_bytes(bytes, pos).map_err(at)? {
+            let record = match parsed.map_err(at)? {
                 None | Some(Line::Header) => continue,
                 Some(Line::Record(r)) => r,
             };
