@@ -586,6 +586,16 @@ struct RawEval<'a> {
     score: Option<f64>,
 }
 
+/// An object tag's entry as the record keeps it, `key:value` (concatenated: `format!` machinery
+/// cost more than the rest of a tag's parse).
+fn tag(key: &str, value: &str) -> Text {
+    let mut t = Text::with_capacity(key.len() + 1 + value.len());
+    t.push_str(key);
+    t.push(':');
+    t.push_str(value);
+    t
+}
+
 /// `tags`: a list of strings or an object of string values.
 struct Tags(Vec<Text>);
 
@@ -607,7 +617,7 @@ impl<'de> Deserialize<'de> for Tags {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tags, A::Error> {
                 let mut out = Vec::new();
                 while let Some((k, v)) = map.next_entry::<Str<'de>, Str<'de>>()? {
-                    out.push(compact_str::format_compact!("{}:{}", k.0, v.0));
+                    out.push(tag(&k.0, &v.0));
                 }
                 Ok(Tags(out))
             }

@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 
 use super::{
-    fingerprint, hex16, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass, RawPrompt,
-    RawRecord, RawRole, RawSegment, RawSegments, RawServerToolUse, RawSpeed, RawTask, RawTier,
-    RawUsage, Str, Tags,
+    fingerprint, hex16, tag, CacheControl, Count, RawCacheCreation, RawEval, RawLatencyClass,
+    RawPrompt, RawRecord, RawRole, RawSegment, RawSegments, RawServerToolUse, RawSpeed, RawTask,
+    RawTier, RawUsage, Str, Tags,
 };
 use crate::record::{CacheTtl, Role, Segment, Text};
 
@@ -818,7 +818,7 @@ pub(super) fn scan(text: &str) -> Option<RawRecord<'_>> {
                         Some(())
                     })?,
                     b'{' => c.object(|c, k| {
-                        out.push(compact_str::format_compact!("{k}:{}", c.str()?));
+                        out.push(tag(k, c.str()?));
                         Some(())
                     })?,
                     _ => return None,
