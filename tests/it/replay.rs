@@ -210,6 +210,42 @@ fn zstd_input_is_detected_by_content_not_name() {
     );
 }
 
+/// A run of three passes (the evals a cascade needs, the `optimal` policy's survey, the replay)
+/// digests each file once, in the pass that makes the report: the digest is the file's, as in a
+/// one-pass run, and every count is there.
+#[test]
+fn multi_pass_runs_report_each_files_digest() {
+    let demo = "corpora/demo.jsonl.zst";
+    let bytes = std::fs::read(root().join(demo)).unwrap();
+    let one = json(&["replay", "--corpus", demo]);
+    let three = run(&[
+        "replay",
+        "--corpus",
+        demo,
+        "--scenario",
+        "scenarios/route-cascade.toml",
+        "scenarios/cache-optimal.toml",
+        "--no-attribution",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        three.status.success(),
+        "{}",
+        String::from_utf8_lossy(&three.stderr)
+    );
+    let three: Value = serde_json::from_slice(&three.stdout).unwrap();
+    let want = blake3::hash(&bytes).to_hex().to_string();
+    for report in [&one, &three] {
+        assert_eq!(report["corpus"]["files"][0]["blake3"], want.as_str());
+    }
+    assert_eq!(three["corpus"]["files"], one["corpus"]["files"]);
+    assert_eq!(
+        three["corpus"]["records_read"],
+        one["corpus"]["records_read"]
+    );
+}
+
 #[test]
 fn a_truncated_zstd_file_is_an_error_not_a_short_read() {
     let dir = tempfile::tempdir().unwrap();

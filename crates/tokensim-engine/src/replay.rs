@@ -535,7 +535,8 @@ fn run(
             &mut quiet,
             reference_flag,
             &mut sorted_mode,
-            Mode::Replay(&Choices::default(), Probe::None),
+            // Its outcome only gives the eval counts: no digests.
+            Mode::Replay(&Choices::default(), Probe::None, Digests::Skip),
             &risk,
         )?;
         for ((w, from, to, task), c) in &out.evals {
@@ -588,7 +589,7 @@ fn run(
         sink,
         reference_flag,
         &mut sorted_mode,
-        Mode::Replay(&choices, probe),
+        Mode::Replay(&choices, probe, Digests::Compute),
         &risk,
     )?
     .0)
@@ -605,7 +606,10 @@ fn pass_in_order(
     mode: Mode,
     risk: &dyn RiskModel,
 ) -> Result<(ReplayOutcome, Choices), ReplayError> {
-    if let Some(done) = pass(cfg, catalog, sink, reference_flag, *sorted_mode, mode, risk)? {
+    let once = |sink: &mut (dyn Sink + Send), sorted| {
+        pass(cfg, catalog, sink, reference_flag, sorted, mode, risk)
+    };
+    if let Some(done) = once(sink, *sorted_mode)? {
         return Ok(done);
     }
     // A scope went back in time: replay the whole corpus again, this time holding every
@@ -613,8 +617,16 @@ fn pass_in_order(
     // costs a second read and memory for those calls).
     *sorted_mode = true;
     sink.restart();
-    Ok(pass(cfg, catalog, sink, reference_flag, true, mode, risk)?
-        .expect("sorted mode never restarts"))
+    Ok(once(sink, true)?.expect("sorted mode never restarts"))
+}
+
+/// Whether a pass computes each input file's BLAKE3 digest for the report: only the pass whose
+/// outcome is the report does (the survey never does), since hashing a plain corpus costs a
+/// tenth of a baseline replay.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Digests {
+    Compute,
+    Skip,
 }
 
 /// What a pass is for.
@@ -622,9 +634,9 @@ fn pass_in_order(
 enum Mode<'a> {
     /// The `optimal` policy's survey: every static choice per unit is simulated and costed.
     Survey,
-    /// The replay, with the survey's choices (empty when no scenario is `optimal`) and where
-    /// the corpus's replay fidelity comes from.
-    Replay(&'a Choices, Probe),
+    /// The replay, with the survey's choices (empty when no scenario is `optimal`), where
+    /// the corpus's replay fidelity comes from, and whether it computes the files' digests.
+    Replay(&'a Choices, Probe, Digests),
 }
 
 /// The `auto` policy's reuse statistics in one scope: per prefix family (for the stable-prefix
@@ -902,7 +914,7 @@ impl CacheStage {
                                 (true, Mode::Survey) => {
                                     state.survey(&plan, job, &placed, &lookup, catalog)
                                 }
-                                (true, Mode::Replay(choices, _)) => {
+                                (true, Mode::Replay(choices, _, _)) => {
                                     let i = choices
                                         .get(&(*scope, plan.unit))
                                         .expect("the survey saw every unit the replay sees");
@@ -1121,9 +1133,9 @@ fn pass(
     mode: Mode,
     risk: &dyn RiskModel,
 ) -> Result<Option<(ReplayOutcome, Choices)>, ReplayError> {
-    let probe = match mode {
-        Mode::Replay(_, probe) => probe,
-        Mode::Survey => Probe::None,
+    let (probe, digests) = match mode {
+        Mode::Replay(_, probe, digests) => (probe, digests),
+        Mode::Survey => (Probe::None, Digests::Skip),
     };
     let probe_scenario = (probe == Probe::Hidden).then(|| probe_scenario(0));
     let thresholds = catalog.band_thresholds();
@@ -1166,7 +1178,10 @@ fn pass(
     // A reader thread decompresses, splits and hashes the next chunks while the pool works on the
     // current batch; the bounded channel keeps at most two batches in flight.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, CorpusError>>(batch_len * 2);
-    let mut reader = reader.hashing();
+    let mut reader = match digests {
+        Digests::Compute => reader.hashing(),
+        Digests::Skip => reader,
+    };
     let reader_thread = std::thread::spawn(move || {
         for chunk in reader.by_ref() {
             let failed = chunk.is_err();
@@ -1308,8 +1323,12 @@ fn pass(
             });
         }
     }
-    for (fs, digest) in stats.files.iter_mut().zip(digests) {
-        fs.blake3 = digest;
+    // Empty when this pass skips them.
+    let mut digests = digests.into_iter();
+    for fs in &mut stats.files {
+        if let Some(digest) = digests.next() {
+            fs.blake3 = digest;
+        }
         stats.records_read += fs.records;
         stats.priced += fs.priced;
         stats.quarantined += fs.quarantined;
