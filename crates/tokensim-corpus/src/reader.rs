@@ -498,7 +498,17 @@ mod tests {
         let mut broken = text.clone();
         broken.extend_from_slice(b"\n{\"ts\":\"\xff\"}\n");
         broken.extend_from_slice(good.as_bytes());
-        for (name, bytes) in [("valid", &text), ("invalid", &broken)] {
+        // A chunk of many lines, one bad in its middle: the others still parse.
+        let mut long = Vec::new();
+        for i in 0..3000 {
+            long.extend_from_slice(if i == 1500 {
+                b"{\"ts\":\"\xc3\"}"
+            } else {
+                good.as_bytes()
+            });
+            long.extend_from_slice(if i % 7 == 0 { b"\r\n" } else { b"\n" });
+        }
+        for (name, bytes) in [("valid", &text), ("invalid", &broken), ("long", &long)] {
             let p = write(dir.path(), name, bytes);
             let mut seen = 0;
             for chunk in ChunkReader::new(&[p]).unwrap() {
@@ -517,7 +527,9 @@ mod tests {
                     seen += 1;
                 }
             }
-            assert_eq!(seen, bytes.split(|&b| b == b'\n').count(), "{name}");
+            let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+            let want = newlines + usize::from(bytes.last() != Some(&b'\n'));
+            assert_eq!(seen, want, "{name}");
         }
     }
 
