@@ -469,3 +469,36 @@ fn prefixes_finds_the_demo_copilots_ttl_mistake() {
         (Some("system"), Some(4096), Some(true))
     );
 }
+
+/// Scenarios whose cache replays are the same (equal route, batch and cache levers and context
+/// trims; only output and thinking caps differ) share one replay in the engine. Each still
+/// reports exactly what it reports when run alone, whichever comes first, with the `optimal`
+/// policy's survey too; a context trim changes the blocks, so that scenario replays on its own.
+#[test]
+fn scenarios_sharing_a_cache_replay_report_what_they_report_alone() {
+    let all: Vec<String> = [
+        "tests/it/data/shared/optimal-capped.toml",
+        "scenarios/cache-optimal.toml",
+        "tests/it/data/shared/replay-capped.toml",
+        "scenarios/cache-replay.toml",
+        "scenarios/caps-output.toml",
+        "tests/it/data/shared/replay-trimmed.toml",
+        "scenarios/cache-auto.toml",
+    ]
+    .map(String::from)
+    .to_vec();
+    let together = report(&[DEMO], &all, &["--no-attribution"]);
+    for (i, s) in all.iter().enumerate() {
+        let alone = report(&[DEMO], std::slice::from_ref(s), &["--no-attribution"]);
+        assert_eq!(
+            together["scenarios"][i], alone["scenarios"][0],
+            "{s}: the same alone as beside the scenarios it shares a cache replay with"
+        );
+    }
+    // With attribution, lever subsets that differ only in caps share replays as well.
+    let attributed = report(&[DEMO], &all[..4], &[]);
+    for (i, s) in all[..4].iter().enumerate() {
+        let alone = report(&[DEMO], std::slice::from_ref(s), &[]);
+        assert_eq!(attributed["scenarios"][i], alone["scenarios"][0], "{s}");
+    }
+}

@@ -25,7 +25,7 @@ use tokensim_strategy::levers::{
 use crate::batch::BatchStats;
 use crate::risk::{workload_hash, EvalCount, EvalsByHash, Risk, RouteCount};
 use tokensim_report::ReplayFidelity;
-use tokensim_strategy::scenario::{CacheLever, CachePolicy, Scenario};
+use tokensim_strategy::scenario::{CacheLever, CachePolicy, Match, Scenario};
 
 use crate::tally::{Key, ScenarioTally, Tally, Workload, MAX_SIZE_CLASSES};
 
@@ -237,6 +237,33 @@ fn is_probe(s: &Scenario) -> bool {
         })
 }
 
+/// For each scenario, the first earlier one whose cache replay it shares, if any. Both re-simulate
+/// the cache with equal route, batch and cache levers and equal context trims, so each of their
+/// calls goes to the same scope (workspace, model) with the same blocks, readable delay and hit
+/// draw, and gets the same split; output and thinking caps only change what a call is billed
+/// once its split is known. The follower's calls are queued in the leader's scopes, right after
+/// the leader's call for the same record, and priced with its split (docs/scenarios.md).
+fn cache_leaders(scenarios: &[Scenario]) -> Vec<Option<u32>> {
+    fn trims(s: &Scenario) -> &[(Match, u64)] {
+        s.caps.as_ref().map_or(&[], |c| &c.context_trim[..])
+    }
+    let equivalent = |a: &Scenario, b: &Scenario| {
+        a.simulates_cache()
+            && b.simulates_cache()
+            && a.route == b.route
+            && a.batch == b.batch
+            && a.cache == b.cache
+            && trims(a) == trims(b)
+    };
+    (0..scenarios.len())
+        .map(|i| {
+            (0..i)
+                .find(|&j| equivalent(&scenarios[j], &scenarios[i]))
+                .map(|j| j as u32)
+        })
+        .collect()
+}
+
 /// Where a pass takes the corpus's replay fidelity from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Probe {
@@ -385,9 +412,11 @@ impl ChunkResult {
     /// Queues a call for its scope's cache replay (in `pending` until the chunk is done); its
     /// blocks are `pending.blocks[blocks.0..blocks.1]`.
     #[allow(clippy::too_many_arguments)]
+    /// Queues a call of `scenario` for the cache replay of `scope` (the scenario itself, or the
+    /// leader whose replay it shares).
     fn queue(
         &mut self,
-        scenario: u32,
+        (scope, scenario): (u32, u32),
         workspace: u32,
         ts: Timestamp,
         pos: Position,
@@ -396,7 +425,7 @@ impl ChunkResult {
         blocks: (usize, usize),
     ) {
         let p = &mut self.pending;
-        p.scopes.push((scenario, workspace, cf.model));
+        p.scopes.push((scope, workspace, cf.model));
         p.jobs.push(Job {
             scenario,
             ts,
@@ -895,39 +924,55 @@ impl CacheStage {
                 let mut out = Drained::default();
                 // The `auto` and `optimal` policies set breakpoints on a copy of the blocks.
                 let mut placed: Vec<Block> = Vec::new();
+                // The last call replayed here and its split, for the calls that share it.
+                let mut last: Option<((Timestamp, Position), Split)> = None;
                 calls.drain(|job, blocks, remap| {
-                    let lookup = Lookup {
-                        ts_ns: job.ts.0,
-                        readable_delay_ns: job.readable_delay_ns,
-                        min_cacheable_tokens: catalog.model(job.key.model).min_cacheable_tokens,
-                        may_hit: job.may_hit,
-                    };
-                    let blocks = match job.auto {
-                        None => blocks,
-                        Some(plan) => {
-                            placed.clear();
-                            placed.extend_from_slice(blocks);
-                            let plan = state.suffixes.adjust(plan, job.ts.0, &placed);
-                            match (plan.hindsight, mode) {
-                                (false, _) => state.auto.choose(&plan, job.ts.0, &mut placed),
-                                // The survey's own tallies are thrown away: no breakpoints.
-                                (true, Mode::Survey) => {
-                                    state.survey(&plan, job, &placed, &lookup, catalog)
-                                }
-                                (true, Mode::Replay(choices, _, _)) => {
-                                    let i = choices
-                                        .get(&(*scope, plan.unit))
-                                        .expect("the survey saw every unit the replay sees");
-                                    match OPTIMAL_CHOICES.get(usize::from(*i)) {
-                                        Some(choice) => plan.apply(*choice, &mut placed),
-                                        None => state.auto.choose(&plan, job.ts.0, &mut placed),
+                    let split = if job.scenario == scope.0 {
+                        let lookup = Lookup {
+                            ts_ns: job.ts.0,
+                            readable_delay_ns: job.readable_delay_ns,
+                            min_cacheable_tokens: catalog.model(job.key.model).min_cacheable_tokens,
+                            may_hit: job.may_hit,
+                        };
+                        let blocks = match job.auto {
+                            None => blocks,
+                            Some(plan) => {
+                                placed.clear();
+                                placed.extend_from_slice(blocks);
+                                let plan = state.suffixes.adjust(plan, job.ts.0, &placed);
+                                match (plan.hindsight, mode) {
+                                    (false, _) => state.auto.choose(&plan, job.ts.0, &mut placed),
+                                    // The survey's own tallies are thrown away: no breakpoints.
+                                    (true, Mode::Survey) => {
+                                        state.survey(&plan, job, &placed, &lookup, catalog)
+                                    }
+                                    (true, Mode::Replay(choices, _, _)) => {
+                                        let i = choices
+                                            .get(&(*scope, plan.unit))
+                                            .expect("the survey saw every unit the replay sees");
+                                        match OPTIMAL_CHOICES.get(usize::from(*i)) {
+                                            Some(choice) => plan.apply(*choice, &mut placed),
+                                            None => state.auto.choose(&plan, job.ts.0, &mut placed),
+                                        }
                                     }
                                 }
+                                &placed
                             }
-                            &placed
+                        };
+                        let split = state.cache.request(blocks, &lookup);
+                        last = Some((replay_key(job), split));
+                        split
+                    } else {
+                        // A scenario sharing this scope's replay (`cache_leaders`): its call
+                        // comes right after the leader's for the same record, and the survey's
+                        // choices are the leader's (output costs the same under every choice).
+                        match last {
+                            Some((key, split)) if key == replay_key(job) => split,
+                            _ => panic!(
+                                "a shared call follows its leader's call for the same record"
+                            ),
                         }
                     };
-                    let split = state.cache.request(blocks, &lookup);
                     if job.scenario == PROBE {
                         let (agreed, diff) = compare_split(&split, &job.tokens);
                         let f = &mut out.fidelity;
@@ -1590,6 +1635,7 @@ fn process_chunk(
     probe: Option<&Scenario>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
+    let leaders = cache_leaders(scenarios);
     // Every re-simulating scenario (and the probe) may queue each line, and the baseline and
     // every other scenario record a cost: reserved up front, as growing vectors would copy them
     // over and over.
@@ -1641,10 +1687,14 @@ fn process_chunk(
             planned.clear();
             let blocks = &mut res.pending.blocks;
             let before = blocks.len();
-            for s in scenarios {
+            for (s, leader) in scenarios.iter().zip(&leaders) {
                 let start = blocks.len();
                 let cf = plan_into(s, &line, m, catalog, risk, blocks);
                 let priced = if cf.decisions.cache_simulated {
+                    if leader.is_some() {
+                        // The leader's call carries the same blocks.
+                        blocks.truncate(start);
+                    }
                     catalog
                         .check(cf.model, &terms(&cf, line.ts.day()))
                         .map(|()| Err((start, blocks.len())))
@@ -1767,7 +1817,10 @@ fn process_chunk(
                                 cost,
                             );
                         }
-                        Err(blocks) => res.queue(s, workspace, line.ts, pos, key, cf, *blocks),
+                        Err(blocks) => {
+                            let scope = leaders[i].unwrap_or(s);
+                            res.queue((scope, s), workspace, line.ts, pos, key, cf, *blocks);
+                        }
                     }
                 }
                 let key = Key {
@@ -1782,7 +1835,7 @@ fn process_chunk(
                     let cf = plan_into(p, &line, model, catalog, risk, &mut res.pending.blocks);
                     if cf.decisions.cache_simulated {
                         let blocks = (start, res.pending.blocks.len());
-                        res.queue(PROBE, workspace, line.ts, pos, key, &cf, blocks);
+                        res.queue((PROBE, PROBE), workspace, line.ts, pos, key, &cf, blocks);
                     } else {
                         res.probe_not_compared += 1;
                     }

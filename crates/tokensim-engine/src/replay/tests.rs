@@ -167,3 +167,45 @@ proptest! {
         prop_assert_eq!(ab, ba);
     }
 }
+
+/// Which scenarios share a cache replay: equal route, batch and cache levers and context trims;
+/// output and thinking caps may differ. The first of a group leads it.
+#[test]
+fn cache_leaders_are_the_first_scenario_with_the_same_cache_inputs() {
+    let catalog = Catalog::builtin();
+    let parse = |name: &str, levers: &str| {
+        let text = format!("name = \"{name}\"\n{levers}");
+        let mut no_parent = |_: &str, _: &str| Err("no parent".to_string());
+        tokensim_strategy::scenario::parse_scenario(name, &text, &catalog, &mut no_parent).unwrap()
+    };
+    let replay = "[cache]\npolicy = \"replay\"\n";
+    let caps = "[[caps.max_output]]\nwhen = { task = \"chat\" }\ntokens = 300\n";
+    let thinking = "[[caps.thinking_budget]]\nwhen = {}\ntokens = 100\n";
+    let trim = "[[caps.context_trim]]\nwhen = {}\ntokens = 3000\n";
+    let batch = "[batch]\n[[batch.eligible]]\nwhen = { latency_class = \"async\" }\n";
+    let scenarios = [
+        parse("caps-only", caps),
+        parse("replay", replay),
+        parse("replay-caps", &format!("{replay}{caps}")),
+        parse("replay-thinking", &format!("{replay}{thinking}")),
+        parse("replay-trim", &format!("{replay}{trim}")),
+        parse("replay-trim-caps", &format!("{replay}{trim}{caps}")),
+        parse("replay-batch", &format!("{replay}{batch}")),
+        parse("auto", "[cache]\npolicy = \"auto\"\n"),
+        parse("off", "[cache]\npolicy = \"off\"\n"),
+    ];
+    assert_eq!(
+        cache_leaders(&scenarios),
+        [
+            None,
+            None,
+            Some(1),
+            Some(1),
+            None,
+            Some(4),
+            None,
+            None,
+            None
+        ]
+    );
+}
