@@ -30,7 +30,10 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
 
 /// The UTF-8 byte order mark, which some Windows tools write at the start of a text file: skipped
 /// there by the corpus reader and by the importers' inputs.
-pub const BOM: &[u8] = b"\xef\xbb\xbf";
+pub const BOM: &[u8] = BOM_CHAR.as_bytes();
+
+/// [`BOM`] as text.
+const BOM_CHAR: &str = "\u{feff}";
 
 /// Parses one line's bytes, turning invalid UTF-8 into a line error. Blank lines (only
 /// whitespace) give `Ok(None)`. A byte order mark at the start of a file (before its first line)
@@ -50,7 +53,7 @@ pub fn parse_bytes(bytes: &[u8], pos: Position) -> Result<Option<Line>, LineErro
 /// [`parse_bytes`] for a line already known to be text.
 fn parse_text(text: &str, pos: Position) -> Result<Option<Line>, LineError> {
     let text = match pos.line {
-        1 => text.strip_prefix('\u{feff}').unwrap_or(text),
+        1 => text.strip_prefix(BOM_CHAR).unwrap_or(text),
         _ => text,
     };
     parse_unmarked(text, pos)

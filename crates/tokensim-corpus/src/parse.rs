@@ -497,7 +497,6 @@ struct RawPrompt {
 /// reduced to its fingerprint), and the index of the first empty hash, which `validate` refuses
 /// in its turn among the segments' checks. Both parse paths build it, so the record takes the
 /// vector as it is.
-#[derive(Default)]
 struct RawSegments {
     segments: Vec<Segment>,
     empty_hash: Option<usize>,

@@ -53,9 +53,9 @@ impl Chunk {
     }
 
     /// Every line parsed ([`crate::parse_bytes`]), with its position and bytes. The chunk's text
-    /// is checked as UTF-8 once, which is several times cheaper than a check a line; a chunk that
-    /// fails it is checked line by line, so that only its bad lines are errors, worded as
-    /// `parse_bytes` words them.
+    /// is checked as UTF-8 in one call rather than one a line (whose setup and tail handling
+    /// were 3% of a baseline's samples in perf); a chunk that fails is checked line by line, so
+    /// that only its bad lines are errors, worded as `parse_bytes` words them.
     pub fn parsed(
         &self,
     ) -> impl Iterator<Item = (Position, &[u8], Result<Option<Line>, LineError>)> + '_ {
