@@ -264,6 +264,13 @@ fn cache_leaders(scenarios: &[Scenario]) -> Vec<Option<u32>> {
         .collect()
 }
 
+/// The scenarios a pass evaluates, and the leader whose cache replay each shares
+/// ([`cache_leaders`], worked out once a pass).
+struct Evaluated<'a> {
+    list: &'a [Scenario],
+    leaders: Vec<Option<u32>>,
+}
+
 /// Where a pass takes the corpus's replay fidelity from.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Probe {
@@ -409,11 +416,10 @@ struct ChunkResult {
 }
 
 impl ChunkResult {
-    /// Queues a call for its scope's cache replay (in `pending` until the chunk is done); its
-    /// blocks are `pending.blocks[blocks.0..blocks.1]`.
-    #[allow(clippy::too_many_arguments)]
     /// Queues a call of `scenario` for the cache replay of `scope` (the scenario itself, or the
-    /// leader whose replay it shares).
+    /// leader whose replay it shares), in `pending` until the chunk is done; its blocks are
+    /// `pending.blocks[blocks.0..blocks.1]`.
+    #[allow(clippy::too_many_arguments)]
     fn queue(
         &mut self,
         (scope, scenario): (u32, u32),
@@ -1183,6 +1189,10 @@ fn pass(
         Mode::Survey => (Probe::None, Digests::Skip),
     };
     let probe_scenario = (probe == Probe::Hidden).then(|| probe_scenario(0));
+    let evaluated = Evaluated {
+        list: &cfg.scenarios,
+        leaders: cache_leaders(&cfg.scenarios),
+    };
     let thresholds = catalog.band_thresholds();
     assert!(
         thresholds.len() < MAX_SIZE_CLASSES,
@@ -1277,7 +1287,7 @@ fn pass(
                                     c,
                                     catalog,
                                     &thresholds,
-                                    &cfg.scenarios,
+                                    &evaluated,
                                     risk,
                                     cfg.owner_tag.as_deref(),
                                     probe_scenario.as_ref(),
@@ -1629,13 +1639,16 @@ fn process_chunk(
     chunk: &Chunk,
     catalog: &Catalog,
     thresholds: &[u64],
-    scenarios: &[Scenario],
+    evaluated: &Evaluated<'_>,
     risk: &dyn RiskModel,
     owner_tag: Option<&str>,
     probe: Option<&Scenario>,
 ) -> ChunkResult {
     let mut res = ChunkResult::default();
-    let leaders = cache_leaders(scenarios);
+    let Evaluated {
+        list: scenarios,
+        leaders,
+    } = evaluated;
     // Every re-simulating scenario (and the probe) may queue each line, and the baseline and
     // every other scenario record a cost: reserved up front, as growing vectors would copy them
     // over and over.
@@ -1687,7 +1700,7 @@ fn process_chunk(
             planned.clear();
             let blocks = &mut res.pending.blocks;
             let before = blocks.len();
-            for (s, leader) in scenarios.iter().zip(&leaders) {
+            for (s, leader) in scenarios.iter().zip(leaders) {
                 let start = blocks.len();
                 let cf = plan_into(s, &line, m, catalog, risk, blocks);
                 let priced = if cf.decisions.cache_simulated {

@@ -266,7 +266,7 @@ pub(super) fn render(
     jobs: &[(Stats, &Job)],
     agreement: &Result<(bool, String)>,
 ) {
-    md!(w, "## Claude Code logs: tokensim against ccusage\n");
+    md!(w, "\n## Claude Code logs: tokensim against ccusage\n");
     md!(
         w,
         "- Logs: {} lines ({:.2} GB) in {} session files over {PROJECTS} projects, generated from \
