@@ -5,12 +5,14 @@
 //! problem becomes a [`CorpusError`] or a [`LineError`] that the caller either stops on or
 //! quarantines.
 
+mod digest;
 mod error;
 mod parse;
 mod reader;
 mod record;
 pub mod time;
 
+pub use digest::{DigestPart, Digests};
 pub use error::CorpusError;
 pub use parse::{
     fast_and_serde_paths_agree, fingerprint, parse_line, Line, LineError, MAX_TOKENS, SCHEMA_V1,

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::digest::{self, DigestPart, Digests, BLOCK_BYTES};
 use crate::error::CorpusError;
 use crate::parse::{Line, LineError};
 use crate::record::Position;
@@ -35,13 +36,19 @@ pub struct Chunk {
     pub file: u32,
     /// Line number of the chunk's first line (1-based).
     pub first_line: u64,
-    /// The lines, each ending in `\n` except perhaps the file's last.
-    pub data: Vec<u8>,
-    /// How many lines `data` holds, blank ones included.
+    /// How many lines the chunk holds, blank ones included.
     pub lines: u64,
+    /// The bytes as read: the chunk's lines in `data[..end]`, each ending in `\n` except perhaps
+    /// the file's last, then the start of the next chunk's first line (which the reader copies
+    /// into that chunk), kept so that whole blocks of the file can be hashed here.
+    data: Vec<u8>,
+    end: usize,
     /// Where each `\n` in `data` is, found by the reader in the pass that counts the lines, so
     /// that the parsers do not search for them again.
     ends: Vec<usize>,
+    /// When the file's digest is hashed in blocks: where in `data` the bytes this chunk read
+    /// from the file start (after the previous chunk's partial line), and their offset in it.
+    fresh: Option<(usize, u64)>,
 }
 
 impl Chunk {
@@ -52,6 +59,25 @@ impl Chunk {
             .map(|(pos, start, end)| (pos, &self.data[start..end]))
     }
 
+    /// The chunk's lines as read, terminators included.
+    pub fn text(&self) -> &[u8] {
+        &self.data[..self.end]
+    }
+
+    /// The buffer, for [`Recycler::give`].
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.data
+    }
+
+    /// The chaining values of the blocks of its file this chunk read, for [`Digests::add`];
+    /// `None` unless the reader is [`ChunkReader::hashing`] a plain file. Hashing them here, on
+    /// whatever thread parses the chunk, keeps that work off the reader's thread.
+    pub fn digest_part(&self) -> Option<DigestPart> {
+        self.fresh.map(|(start, offset)| {
+            digest::hash_blocks(self.file, offset, &self.data[start..], BLOCK_BYTES)
+        })
+    }
+
     /// Every line parsed ([`crate::parse_bytes`]), with its position and bytes. The chunk's text
     /// is checked as UTF-8 in one call rather than one a line (whose setup and tail handling
     /// were 3% of a baseline's samples in perf); a chunk that fails is checked line by line, so
@@ -59,7 +85,7 @@ impl Chunk {
     pub fn parsed(
         &self,
     ) -> impl Iterator<Item = (Position, &[u8], Result<Option<Line>, LineError>)> + '_ {
-        let text = simdutf8::basic::from_utf8(&self.data).ok();
+        let text = simdutf8::basic::from_utf8(self.text()).ok();
         self.spans().map(move |(pos, start, end)| {
             let bytes = &self.data[start..end];
             // A line of valid text starts and ends on character boundaries: its ends are the
@@ -75,7 +101,7 @@ impl Chunk {
     /// Each line's position and byte range in `data`, without its terminator.
     fn spans(&self) -> impl Iterator<Item = (Position, usize, usize)> + '_ {
         let file = self.file;
-        let data = &self.data[..];
+        let data = self.text();
         let mut start = 0;
         // The newlines, then the end of a last line that has none.
         let unterminated =
@@ -105,8 +131,11 @@ pub struct ChunkReader {
     current: Option<OpenFile>,
     progress: Arc<AtomicU64>,
     spare: Arc<Mutex<Vec<Vec<u8>>>>,
-    /// One hasher a source, fed the bytes as stored, when [`ChunkReader::hashing`] asked for it.
+    /// One hasher a source, fed the bytes as stored, when [`ChunkReader::hashing`] asked for it
+    /// (a plain file's is dropped once it is known to be plain: its chunks hash its blocks).
     hashers: Option<Arc<Mutex<Vec<blake3::Hasher>>>>,
+    /// Each file read so far: its digest, or how to finish it from its chunks' parts.
+    digests: Option<Digests>,
 }
 
 /// Hands chunk buffers back to the reader that made them, to be filled again: a long read then
@@ -136,6 +165,10 @@ struct OpenFile {
     done: bool,
     /// How many newlines the last chunk had: the next one's likely count.
     last_lines: usize,
+    /// Whether its chunks hash its blocks (a plain file, hashing).
+    blocks: bool,
+    /// Bytes of the file read so far.
+    offset: u64,
 }
 
 /// Counts the bytes read from disk, for progress bars, and hashes them when asked to.
@@ -186,31 +219,29 @@ impl ChunkReader {
             progress: Arc::default(),
             spare: Arc::default(),
             hashers: None,
+            digests: None,
         })
     }
 
     /// Also computes each file's BLAKE3 digest over its bytes as stored (compressed, for a zstd
-    /// file: what `b3sum FILE` prints), read once with the rest; [`ChunkReader::digests`] gives
-    /// them after the last chunk. Hashing the stored bytes rather than the decompressed ones
-    /// hashes a twenty-fourth as much on the bench corpus (2.87 GB of JSON in 119 MB of zstd),
-    /// on the thread that feeds the parsers.
+    /// file: what `b3sum FILE` prints). A zstd file is hashed here as it is read (its compressed
+    /// bytes are a twenty-fourth of its text on the bench corpus); a plain file is read in whole
+    /// blocks, which its chunks hash wherever they are parsed ([`Chunk::digest_part`]).
+    /// [`ChunkReader::digests`] gives them after the last chunk.
     pub fn hashing(mut self) -> ChunkReader {
         let hashers = self.sources.iter().map(|_| blake3::Hasher::new()).collect();
         self.hashers = Some(Arc::new(Mutex::new(hashers)));
+        self.digests = Some(Digests::new(BLOCK_BYTES));
         self
     }
 
-    /// Each source's digest as lowercase hex, in source order, once every chunk has been read;
-    /// empty unless [`ChunkReader::hashing`] was called.
-    pub fn digests(&self) -> Vec<String> {
-        let Some(hashers) = &self.hashers else {
-            return Vec::new();
-        };
-        let hashers = hashers.lock().unwrap_or_else(|e| e.into_inner());
-        hashers
-            .iter()
-            .map(|h| h.finalize().to_hex().to_string())
-            .collect()
+    /// Every file's digest, once every chunk has been read: [`Digests::finish`] gives them as
+    /// hex once every chunk's [`Chunk::digest_part`] is added. Empty unless
+    /// [`ChunkReader::hashing`] was called.
+    pub fn digests(&mut self) -> Digests {
+        self.digests
+            .take()
+            .unwrap_or_else(|| Digests::new(BLOCK_BYTES))
     }
 
     /// The sources, in order.
@@ -248,7 +279,12 @@ impl ChunkReader {
             },
         );
         let head = io::BufRead::fill_buf(&mut buffered).map_err(|e| read_error(path, e))?;
-        let reader: Box<dyn Read + Send> = if head.starts_with(&ZSTD_MAGIC) {
+        let zstd = head.starts_with(&ZSTD_MAGIC);
+        if !zstd {
+            // Its chunks hash its blocks.
+            buffered.get_mut().hash = None;
+        }
+        let reader: Box<dyn Read + Send> = if zstd {
             Box::new(
                 zstd::stream::read::Decoder::with_buffer(buffered)
                     .map_err(|e| read_error(path, e))?,
@@ -263,6 +299,8 @@ impl ChunkReader {
             next_line: 1,
             done: false,
             last_lines: 0,
+            blocks: !zstd && self.hashers.is_some(),
+            offset: 0,
         })
     }
 }
@@ -297,7 +335,17 @@ impl Iterator for ChunkReader {
             let spare = self.spare.lock().ok().and_then(|mut v| v.pop());
             match f.next_chunk(spare) {
                 Ok(Some(chunk)) => return Some(Ok(chunk)),
-                Ok(None) => self.current = None,
+                Ok(None) => {
+                    if let Some(d) = &mut self.digests {
+                        if f.blocks {
+                            d.push_blocks(f.offset);
+                        } else if let Some(hashers) = &self.hashers {
+                            let h = hashers.lock().unwrap_or_else(|e| e.into_inner());
+                            d.push_read(h[f.index as usize].finalize());
+                        }
+                    }
+                    self.current = None;
+                }
                 Err(e) => {
                     self.current = None;
                     self.next_file = self.sources.len();
@@ -317,11 +365,15 @@ impl OpenFile {
         // target only zero-fills what the last chunk did not use: no page faults, no memset of
         // the whole chunk, no reallocations while it fills.
         let mut data = spare.unwrap_or_default();
-        let mut target = CHUNK_BYTES.max(self.carry.len() * 2);
+        // The previous chunk's partial line, then whole blocks of the file (all but its last),
+        // so that a chunk can hash what it read ([`Chunk::digest_part`]).
+        let carried = self.carry.len();
+        let mut target = carried + BLOCK_BYTES;
         data.resize(target, 0);
-        data[..self.carry.len()].copy_from_slice(&self.carry);
-        let mut filled = self.carry.len();
+        data[..carried].copy_from_slice(&self.carry);
+        let mut filled = carried;
         self.carry.clear();
+        let mut last_newline = None;
         loop {
             while !self.done && filled < target {
                 match self.reader.read(&mut data[filled..target]) {
@@ -335,33 +387,39 @@ impl OpenFile {
                 break;
             }
             // Keep the partial last line for the next chunk. A single line longer than the chunk
-            // grows the chunk until its end is found.
-            match memchr::memrchr(b'\n', &data[..filled]) {
-                Some(i) => {
-                    self.carry.extend_from_slice(&data[i + 1..filled]);
-                    filled = i + 1;
-                    break;
-                }
-                None => {
-                    target = filled * 2;
-                    data.resize(target, 0);
-                }
+            // grows the chunk (by whole blocks) until its end is found.
+            if let Some(i) = memchr::memrchr(b'\n', &data[..filled]) {
+                last_newline = Some(i);
+                break;
             }
+            target = filled + (filled - carried);
+            data.resize(target, 0);
         }
         data.truncate(filled);
         if data.is_empty() {
             return Ok(None);
         }
+        let end = match last_newline {
+            Some(i) => {
+                self.carry.extend_from_slice(&data[i + 1..]);
+                i + 1
+            }
+            None => filled,
+        };
+        let fresh = self.blocks.then_some((carried, self.offset));
+        self.offset += (filled - carried) as u64;
         let mut ends = Vec::with_capacity(self.last_lines + self.last_lines / 8);
-        ends.extend(memchr::memchr_iter(b'\n', &data));
+        ends.extend(memchr::memchr_iter(b'\n', &data[..end]));
         self.last_lines = ends.len();
-        let lines = ends.len() as u64 + u64::from(data.last() != Some(&b'\n'));
+        let lines = ends.len() as u64 + u64::from(data[..end].last() != Some(&b'\n'));
         let chunk = Chunk {
             file: self.index,
             first_line: self.next_line,
-            data,
             lines,
+            data,
+            end,
             ends,
+            fresh,
         };
         self.next_line += lines;
         Ok(Some(chunk))
@@ -443,7 +501,7 @@ mod tests {
                 for (pos, l) in chunk.lines() {
                     got.push((pos.file, pos.line, String::from_utf8(l.to_vec()).unwrap()));
                 }
-                recycler.give(chunk.data);
+                recycler.give(chunk.into_buffer());
             }
             assert_eq!(got, want);
             assert_eq!(want.len(), 40_002);
@@ -462,7 +520,14 @@ mod tests {
         let mut reader = ChunkReader::new(&[plain.clone(), packed.clone()])
             .unwrap()
             .hashing();
-        let lines: u64 = reader.by_ref().map(|c| c.unwrap().lines).sum();
+        let mut lines = 0;
+        let mut parts = Vec::new();
+        for chunk in reader.by_ref() {
+            let chunk = chunk.unwrap();
+            lines += chunk.lines;
+            // The plain file's chunks hash their blocks, the zstd file's are hashed as read.
+            parts.extend(chunk.digest_part());
+        }
         assert_eq!(lines, 400_000);
         let want: Vec<String> = [&plain, &packed]
             .iter()
@@ -472,12 +537,17 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(reader.digests(), want);
+        assert!(parts.len() > 1, "the plain file is read in several blocks");
+        let mut digests = reader.digests();
+        for p in parts {
+            digests.add(p);
+        }
+        assert_eq!(digests.finish(), want);
         assert_ne!(want[0], want[1], "same lines, different stored bytes");
         // Without `hashing`, no digests and no hashing work.
         let mut plain_only = ChunkReader::new(&[plain]).unwrap();
         assert!(plain_only.by_ref().all(|c| c.is_ok()));
-        assert!(plain_only.digests().is_empty());
+        assert!(plain_only.digests().finish().is_empty());
     }
 
     /// `Chunk::parsed` answers line by line as `parse_bytes` does, whether the chunk is valid

@@ -12,7 +12,8 @@ use rayon::prelude::*;
 use tokensim_corpus::Position;
 use tokensim_corpus::Task;
 use tokensim_corpus::{
-    Chunk, ChunkReader, CorpusError, Line, LineError, Record, ServiceTier, Speed, Timestamp,
+    Chunk, ChunkReader, CorpusError, DigestPart, Line, LineError, Record, ServiceTier, Speed,
+    Timestamp,
 };
 use tokensim_pricing::{Catalog, Cost, ModelId, PicoUsd, PricingError, Terms, Tokens};
 use tokensim_quality::Priors;
@@ -406,6 +407,8 @@ struct ChunkResult {
     /// Priced calls the hidden fidelity probe could not re-simulate (no segments).
     probe_not_compared: u64,
     bad: Vec<(u64, LineError, String)>,
+    /// The chaining values of the file blocks the chunk read, when the pass hashes the corpus.
+    digest: Option<DigestPart>,
     header: bool,
     records: u64,
     priced: u64,
@@ -1335,7 +1338,7 @@ fn pass(
         if !batch.is_empty() {
             let files: Vec<u32> = batch.iter().map(|c| c.file).collect();
             for chunk in batch {
-                recycler.give(chunk.data);
+                recycler.give(chunk.into_buffer());
             }
             parsed = Some((files, results));
         }
@@ -1361,11 +1364,16 @@ fn pass(
         trims,
         routes,
         fidelity,
+        digest_parts,
     } = m;
     drop(rx);
-    let digests = reader_thread
+    let mut digests = reader_thread
         .join()
         .expect("the reader thread does not panic");
+    for part in digest_parts {
+        digests.add(part);
+    }
+    let digests = digests.finish();
     for (s, (n, first)) in &interactive {
         let sc = &cfg.scenarios[*s as usize];
         if !sc.batch.as_ref().is_some_and(|b| b.allow_interactive) {
@@ -1475,6 +1483,7 @@ struct Merged {
     trims: BTreeMap<TrimKey, u64>,
     routes: BTreeMap<RouteKey, RouteCount>,
     fidelity: ReplayFidelity,
+    digest_parts: Vec<DigestPart>,
 }
 
 impl Merged {
@@ -1509,6 +1518,7 @@ impl Merged {
         stats.blank_lines += res.blank;
         stats.aggregated += res.aggregated;
         self.fidelity.not_compared += res.probe_not_compared;
+        self.digest_parts.extend(res.digest);
         for (line, err, raw) in res.bad {
             if !cfg.quarantine {
                 return Err(CorpusError::Line {
@@ -1644,7 +1654,10 @@ fn process_chunk(
     owner_tag: Option<&str>,
     probe: Option<&Scenario>,
 ) -> ChunkResult {
-    let mut res = ChunkResult::default();
+    let mut res = ChunkResult {
+        digest: chunk.digest_part(),
+        ..ChunkResult::default()
+    };
     let Evaluated {
         list: scenarios,
         leaders,
