@@ -4,7 +4,7 @@
 use std::ops::AddAssign;
 
 use tokensim_corpus::Day;
-use tokensim_pricing::{Cost, ModelId, TokenSums};
+use tokensim_pricing::{Cost, ModelId, TokenSums, Tokens};
 
 /// A workload: (team, app, feature). A missing part is `None` and reads "unattributed".
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -61,6 +61,37 @@ pub struct Tally {
 
 /// The most size classes the reference keeps (the catalog has two band thresholds, so three).
 pub const MAX_SIZE_CLASSES: usize = 4;
+
+/// One call priced as recorded: what it adds to its row ([`Tally::add_priced`]), without the
+/// row's size-class array (a `Tally` is about 600 bytes, which moving per record showed in
+/// profiles).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Priced {
+    /// Tokens by component.
+    pub tokens: Tokens,
+    /// Cost by component.
+    pub cost: Cost,
+    /// Through the Batch API.
+    pub batch: bool,
+    /// Its size class (see [`Tally::reference`]).
+    pub class: usize,
+}
+
+impl Tally {
+    /// Adds one call priced as recorded.
+    pub(crate) fn add_priced(&mut self, p: &Priced) {
+        self.requests += 1;
+        self.batch_requests += u64::from(p.batch);
+        self.tokens += p.tokens;
+        self.cost += p.cost;
+        self.reference[p.class] += Tokens {
+            input: p.tokens.total_input(),
+            output: p.tokens.output,
+            web_search_requests: p.tokens.web_search_requests,
+            ..Tokens::default()
+        };
+    }
+}
 
 impl AddAssign<&Tally> for Tally {
     fn add_assign(&mut self, o: &Tally) {
