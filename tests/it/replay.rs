@@ -246,6 +246,29 @@ fn multi_pass_runs_report_each_files_digest() {
     );
 }
 
+/// A plain file of many blocks: its chunks hash their blocks wherever they are parsed, and the
+/// merged digest is still the file's, what `b3sum FILE` prints, whatever the thread count.
+#[test]
+fn a_plain_files_digest_hashed_block_by_block_is_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = zstd::decode_all(&std::fs::read(root().join("corpora/demo.jsonl.zst")).unwrap()[..])
+        .unwrap();
+    assert!(raw.len() > 8 << 20, "many 1 MiB blocks");
+    let plain = dir.path().join("demo.jsonl");
+    std::fs::write(&plain, &raw).unwrap();
+    let want = blake3::hash(&raw).to_hex().to_string();
+    for threads in ["1", "3"] {
+        let report = json(&[
+            "replay",
+            "--corpus",
+            plain.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(report["corpus"]["files"][0]["blake3"], want.as_str());
+    }
+}
+
 #[test]
 fn a_truncated_zstd_file_is_an_error_not_a_short_read() {
     let dir = tempfile::tempdir().unwrap();
