@@ -124,7 +124,6 @@ pub fn bench() -> Result<()> {
         Err(e) => println!("bench: ccusage comparison skipped: {e:#}"),
     }
 
-    warm_page_cache(&root)?;
     let load = time_jobs(&root, &timer, &mut jobs)?;
 
     let baseline = read_json(&root.join(OUT_DIR).join("baseline.json"))?;
@@ -400,17 +399,43 @@ fn uncompressed_size(root: &Path) -> Result<u64> {
     Ok(bytes)
 }
 
-/// Reads both corpus files once so that every timed run finds them in the page cache.
-fn warm_page_cache(root: &Path) -> Result<()> {
-    let mut buf = vec![0; 1 << 20];
-    for name in [PLAIN, CORPUS] {
-        let mut file =
-            std::fs::File::open(root.join(name)).with_context(|| format!("cannot open {name}"))?;
+/// The inputs every timed run reads again first: the two corpus files and the Claude Code logs.
+const INPUTS: [&str; 3] = [PLAIN, CORPUS, claude_code::LOG_DIR];
+
+/// Reads every file under `names` (files or directories, relative to `root`; a missing one is
+/// skipped), untimed, so that the next run finds them in the page cache. Done before every run,
+/// not once: this VM pages out page cache left unread for a few seconds (DAMON's `pageout`
+/// scheme, 128 MB a second), so a corpus read once beforehand was partly back on disk by the
+/// time its command ran again, a minute of other commands later.
+fn warm_page_cache(root: &Path, names: &[&str]) -> Result<()> {
+    fn read_all(path: &Path, buf: &mut [u8]) -> Result<()> {
+        let shown = path.display();
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot list {shown}"))?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<std::io::Result<_>>()
+                .with_context(|| format!("cannot list {shown}"))?;
+            entries.sort();
+            for e in entries {
+                read_all(&e, buf)?;
+            }
+            return Ok(());
+        }
+        let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {shown}"))?;
         while file
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {name}"))?
+            .read(buf)
+            .with_context(|| format!("cannot read {shown}"))?
             > 0
         {}
+        Ok(())
+    }
+    let mut buf = vec![0; 1 << 20];
+    for name in names {
+        let path = root.join(name);
+        if path.exists() {
+            read_all(&path, &mut buf)?;
+        }
     }
     Ok(())
 }
@@ -622,6 +647,7 @@ fn time_jobs(root: &Path, timer: &Timer, jobs: &mut [Job]) -> Result<(Option<f64
     for round in 1..=RUNS {
         for job in jobs.iter_mut() {
             println!("bench: run {round}/{RUNS}: {} {}", job.tool, job.task);
+            warm_page_cache(root, &INPUTS)?;
             let sample = timer.measure(root, &job.argv, job.name)?;
             println!(
                 "bench:   {:.2} s wall, {:.2} s CPU, peak RSS {:.1} MB",
@@ -1294,8 +1320,10 @@ fn render_setup(w: &mut String, o: &Outcome) {
     );
     md!(
         w,
-        "- Timing: {}, every command {RUNS} times, interleaved; both corpus files are read once \
-         beforehand so every run finds them in the page cache. Wall time is the median, with \
+        "- Timing: {}, every command {RUNS} times, interleaved; right before each run, untimed, \
+         every input (both corpus files, the Claude Code logs) is read again so that the run \
+         finds it in the page cache (this VM pages out page cache left unread for a few seconds, \
+         so a file read once beforehand was partly back on disk by its next run). Wall time is the median, with \
          min and max; CPU is user + system time (median), above wall time when several cores \
          worked; peak RSS is the largest of the runs (MB = 10^6 bytes). Records/s = records \
          read / median wall time, the whole process included (start-up, reading, decompressing \
