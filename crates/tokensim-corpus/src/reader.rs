@@ -550,6 +550,64 @@ mod tests {
         assert!(plain_only.digests().finish().is_empty());
     }
 
+    /// A plain file's digest from its chunks' parts is `blake3::hash` of the file at every shape
+    /// the reader meets: empty, shorter than a block, exactly one or two blocks, a block and a
+    /// byte, and a line longer than three blocks (a chunk that grows by whole blocks), with and
+    /// without a final newline; and the lines are the file's.
+    #[test]
+    fn chunk_parts_give_the_files_digest_at_every_block_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines_to = |n: usize| -> Vec<u8> {
+            let mut v: Vec<u8> = (0..)
+                .flat_map(|i: u64| format!("line {i}\n").into_bytes())
+                .take(n)
+                .collect();
+            if let Some(last) = v.last_mut() {
+                *last = b'\n';
+            }
+            v
+        };
+        let mut long = lines_to(700_000);
+        long.extend(std::iter::repeat_n(b'x', 3 * CHUNK_BYTES + 123));
+        // Blocks after it, so that a chunk ending off a block boundary would show.
+        long.extend(lines_to(5 * CHUNK_BYTES));
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("empty", Vec::new()),
+            ("short", b"ten bytes!".to_vec()),
+            ("one block", lines_to(CHUNK_BYTES)),
+            ("two blocks", lines_to(2 * CHUNK_BYTES)),
+            ("a block and a byte", lines_to(CHUNK_BYTES + 1)),
+            ("long line", long.clone()),
+            (
+                "long line, no final newline",
+                long[..long.len() - 1].to_vec(),
+            ),
+        ];
+        for (name, bytes) in cases {
+            let p = write(dir.path(), "f", &bytes);
+            let mut reader = ChunkReader::new(std::slice::from_ref(&p))
+                .unwrap()
+                .hashing();
+            let mut parts = Vec::new();
+            let mut text = Vec::new();
+            for chunk in reader.by_ref() {
+                let chunk = chunk.unwrap();
+                parts.extend(chunk.digest_part());
+                text.extend_from_slice(chunk.text());
+            }
+            assert_eq!(text, bytes, "{name}: the chunks hold the file");
+            let mut digests = reader.digests();
+            for part in parts {
+                digests.add(part);
+            }
+            assert_eq!(
+                digests.finish(),
+                vec![blake3::hash(&bytes).to_hex().to_string()],
+                "{name}"
+            );
+        }
+    }
+
     /// `Chunk::parsed` answers line by line as `parse_bytes` does, whether the chunk is valid
     /// UTF-8 (checked once) or not (checked a line at a time), byte order mark, CRLF, blank
     /// lines and error wording included.
