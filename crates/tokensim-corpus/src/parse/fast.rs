@@ -23,7 +23,12 @@ type R<T> = Option<T>;
 
 impl<'a> Cursor<'a> {
     fn ws(&mut self) {
-        while self.i < self.b.len() && matches!(self.b[self.i], b' ' | b'\t' | b'\n' | b'\r') {
+        // The writers put no whitespace between tokens, so the usual byte is above a space: one
+        // comparison decides (this loop was 4% of a baseline's instructions in callgrind).
+        while let Some(&c) = self.b.get(self.i) {
+            if c > b' ' || !matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                break;
+            }
             self.i += 1;
         }
     }
