@@ -1241,8 +1241,9 @@ fn pass(
     };
     let mut cache = CacheStage::default();
     // Eight chunks a thread when no call waits for the cache stage: a batch ends when its last
-    // chunk does, so the other threads idle for part of a chunk each batch, and on the bench
-    // corpus's baseline eight rather than four cut the wall time by about 9% (RSS 58 -> 102 MB).
+    // chunk does, so the other threads idle for part of a chunk each batch (on the bench
+    // corpus's baseline, six interleaved runs each: wall min 2.67 -> 2.43 s, median 3.04 ->
+    // 2.78 s, with four and eight; RSS 58 -> 102 MB).
     // Four when scenarios re-simulate the cache, and fewer when many do (attribution adds every
     // lever subset), since each queues a call per line and three batches' calls are in flight at
     // once: memory stays about that of eight re-simulating scenarios.
