@@ -35,9 +35,9 @@ use serde_json::{json, Value};
 
 use crate::{cargo, root, run};
 
-/// Timed runs of each command. Five rather than three: on this shared 2-core VM the same binary's
-/// wall time drifts by up to 20% between runs minutes apart, and a median of three moved with
-/// one slow spell.
+/// Timed runs of each command. Five rather than three: on this shared 2-core VM one command's
+/// CPU time varied by up to 38% between runs even with its input in the page cache (3.99-5.51
+/// CPU-s for the baseline in one bench run), and a median of three moved with one slow spell.
 const RUNS: usize = 5;
 /// The generator's arguments after `gen`; a change here regenerates the corpus.
 const GEN_ARGS: [&str; 8] = [

@@ -131,8 +131,8 @@ pub struct ChunkReader {
     current: Option<OpenFile>,
     progress: Arc<AtomicU64>,
     spare: Arc<Mutex<Vec<Vec<u8>>>>,
-    /// One hasher a source, fed the bytes as stored, when [`ChunkReader::hashing`] asked for it
-    /// (a plain file's is dropped once it is known to be plain: its chunks hash its blocks).
+    /// One hasher a source, fed a zstd file's bytes as stored, when [`ChunkReader::hashing`]
+    /// asked for it (a plain file's stays unused: its chunks hash its blocks).
     hashers: Option<Arc<Mutex<Vec<blake3::Hasher>>>>,
     /// Each file read so far: its digest, or how to finish it from its chunks' parts.
     digests: Option<Digests>,
@@ -275,14 +275,18 @@ impl ChunkReader {
             Counting {
                 inner: file,
                 counter: self.progress(),
-                hash: self.hashers.as_ref().map(|h| (Arc::clone(h), index)),
+                hash: None,
             },
         );
         let head = io::BufRead::fill_buf(&mut buffered).map_err(|e| read_error(path, e))?;
         let zstd = head.starts_with(&ZSTD_MAGIC);
-        if !zstd {
-            // Its chunks hash its blocks.
-            buffered.get_mut().hash = None;
+        // A zstd file's compressed bytes are hashed as they are read, from the head on; a plain
+        // file's chunks hash its blocks.
+        if let (true, Some(hashers)) = (zstd, &self.hashers) {
+            let mut h = hashers.lock().unwrap_or_else(|e| e.into_inner());
+            h[index].update(head);
+            drop(h);
+            buffered.get_mut().hash = Some((Arc::clone(hashers), index));
         }
         let reader: Box<dyn Read + Send> = if zstd {
             Box::new(

@@ -1102,22 +1102,9 @@ struct Interner {
 }
 
 impl Interner {
-    /// Fx over each part's bytes (eight at a time, where FNV-1a's byte-at-a-time chain was 2%
-    /// of a baseline), a part's end and an absent part told apart. Collisions only cost a
-    /// comparison: ids come from the exact strings.
+    /// Collisions only cost a comparison: ids come from the exact strings.
     fn hash(team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u64 {
-        use std::hash::Hasher;
-        let mut h = rustc_hash::FxHasher::default();
-        for part in [team, app, feature] {
-            match part {
-                Some(s) => {
-                    h.write(s.as_bytes());
-                    h.write_u8(0xff);
-                }
-                None => h.write_u8(0),
-            }
-        }
-        h.finish()
+        workload_hash(team, app, feature)
     }
 
     fn id(&mut self, team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u32 {

@@ -94,16 +94,23 @@ pub fn estimate(
     posterior(&prior, evals.failures, evals.n)
 }
 
-/// The workload hash the risk model keys eval counts by (team, app, feature as written).
+/// The workload hash the risk model keys eval counts by, and the replay's workload interner
+/// looks workloads up by (team, app, feature as written): Fx over each part's bytes, eight at a
+/// time (FNV-1a's byte-at-a-time chain was 2% of a baseline), with a part's end and an absent
+/// part told apart.
 pub(crate) fn workload_hash(team: Option<&str>, app: Option<&str>, feature: Option<&str>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
     for part in [team, app, feature] {
-        for b in part.unwrap_or("\u{0}").bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        match part {
+            Some(s) => {
+                h.write(s.as_bytes());
+                h.write_u8(0xff);
+            }
+            None => h.write_u8(0),
         }
-        h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
     }
-    h
+    h.finish()
 }
 
 /// Eval counts by (workload hash, recorded model, eval model, task).
