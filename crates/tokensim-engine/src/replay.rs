@@ -931,6 +931,8 @@ impl CacheStage {
             .map(|(scope, calls, state)| {
                 // Rows are summed per scope here: far fewer than calls, so little is moved.
                 let mut out = Drained::default();
+                out.costs
+                    .reserve(calls.lists.iter().map(|l| l.jobs.len()).sum());
                 // The `auto` and `optimal` policies set breakpoints on a copy of the blocks.
                 let mut placed: Vec<Block> = Vec::new();
                 // The last call replayed here and its split, for the calls that share it.
@@ -1671,8 +1673,11 @@ fn process_chunk(
     } = evaluated;
     // Every re-simulating scenario (and the probe) may queue each line, and the baseline and
     // every other scenario record a cost: reserved up front, as growing vectors would copy them
-    // over and over. Blocks too, eight a call for each scenario that replays its own cache
-    // (followers keep none): their reallocations were 1.3% of a five-scenario run in perf.
+    // over and over. Blocks too, for each scenario that replays its own cache (followers keep
+    // none): their reallocations were 1.3% of a five-scenario run in perf. A segment takes at
+    // least about 40 bytes of a line (`{"role":"user","hash":"…","tokens":N}`), so the chunk's
+    // length bounds its blocks; untouched capacity costs address space, not memory. (Eight a
+    // line fell short of the bench corpus's 9.4 and copied the vector once a chunk.)
     let resimulating = scenarios.iter().filter(|s| s.simulates_cache()).count();
     let replaying = scenarios
         .iter()
@@ -1685,7 +1690,7 @@ fn process_chunk(
     res.pending.scopes.reserve(queued);
     res.pending
         .blocks
-        .reserve((replaying + usize::from(probe.is_some())) * lines * 8);
+        .reserve((replaying + usize::from(probe.is_some())) * (chunk.text().len() / 40));
     res.costs
         .reserve((1 + scenarios.len() - resimulating) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
