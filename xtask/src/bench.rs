@@ -2,7 +2,10 @@
 //!
 //! This is a benchmark, not a test. The steps, one function each:
 //!
-//! 1. build the release binary (and copy it, so that a rebuild meanwhile changes nothing);
+//! 1. build the release binary, and the profile-guided one (`cargo xtask pgo`, `pgo.rs`), and
+//!    copy them, so that a rebuild meanwhile changes nothing; the tokensim rows time the
+//!    profile-guided build, with the plain build's baseline and five-scenario replays beside it
+//!    (their reports must be byte-identical), or the plain build alone when PGO fails;
 //! 2. generate the benchmark corpus under `corpora/bench/` (git-ignored) as a zstd file, or reuse
 //!    it when its sidecar file says it was written with the same generator parameters; then
 //!    decompress its plain JSONL copy beside it, or reuse the copy when its size is the sidecar's
@@ -109,14 +112,22 @@ pub fn bench() -> Result<()> {
     let root = root();
     std::fs::create_dir_all(root.join(OUT_DIR)).context("cannot create target/bench")?;
 
-    let tokensim = build_release(&root)?;
+    let plain_build = build_release(&root)?;
+    let build = build_pgo(&root);
+    let tokensim = match &build {
+        Build::Pgo(bin) => bin.clone(),
+        Build::Plain { .. } => plain_build.clone(),
+    };
     let mut corpus = ensure_corpus(&root, &tokensim)?;
     ensure_plain(&root, &mut corpus)?;
     let timer = Timer::detect(&root)?;
     ensure_duckdb(&root)?;
     let scenarios = five_scenarios(&root, &tokensim)?;
-    let setup = Setup::collect(&root, &tokensim, &timer)?;
+    let setup = Setup::collect(&root, &tokensim, &timer, &build)?;
     let mut jobs = jobs(&tokensim, &scenarios);
+    if let Build::Pgo(_) = build {
+        jobs.extend(plain_build_jobs(&plain_build, &scenarios));
+    }
     let logs = claude_code::ensure_logs(&root)?;
     let ccusage = claude_code::ensure_ccusage(&root);
     match &ccusage {
@@ -139,6 +150,7 @@ pub fn bench() -> Result<()> {
     print_agreement(&agreement);
     let formats = compare_formats(&root)?;
     print_formats(&formats);
+    let builds = compare_builds(&root, &jobs)?;
     let claude_code = ClaudeCodeOutcome {
         logs,
         skipped: ccusage.err().map(|e| format!("{e:#}")),
@@ -152,6 +164,7 @@ pub fn bench() -> Result<()> {
         scenarios: &scenarios,
         agreement: &agreement,
         formats: &formats,
+        builds: &builds,
         load,
         claude_code: &claude_code,
     });
@@ -163,6 +176,14 @@ pub fn bench() -> Result<()> {
              see {REPORT}",
             usd(agreement.tokensim_total),
             usd(agreement.duckdb_total)
+        );
+    }
+    if let Some(b) = builds.iter().find(|b| !b.same) {
+        bail!(
+            "the profile-guided and the plain build wrote different reports ({} against {}); \
+             see {REPORT}",
+            b.pgo,
+            b.plain
         );
     }
     if let Some(f) = formats.iter().find(|f| !f.ok()) {
@@ -215,6 +236,35 @@ fn build_release(root: &Path) -> Result<PathBuf> {
     std::fs::copy(&built, &snapshot)
         .with_context(|| format!("cannot copy {} to {}", built.display(), snapshot.display()))?;
     Ok(snapshot)
+}
+
+/// Which build the tokensim rows time.
+enum Build {
+    /// `cargo xtask pgo`'s profile-guided binary, copied to `target/bench/tokensim-pgo`; the
+    /// plain build runs beside it for the baseline and the five scenarios.
+    Pgo(PathBuf),
+    /// The plain release build only, because the profile-guided one could not be built.
+    Plain { why: String },
+}
+
+/// Step 1 too: the profile-guided build (`xtask/src/pgo.rs`), snapshotted like the plain one.
+/// A failure (no `llvm-tools` component, say) is reported and the plain build timed instead.
+fn build_pgo(root: &Path) -> Build {
+    println!("bench: building the profile-guided binary (cargo xtask pgo)");
+    let built = crate::pgo::build(root).and_then(|bin| {
+        let snapshot = root.join(OUT_DIR).join("tokensim-pgo");
+        std::fs::copy(&bin, &snapshot)
+            .with_context(|| format!("cannot copy {} to {}", bin.display(), snapshot.display()))?;
+        Ok(snapshot)
+    });
+    match built {
+        Ok(bin) => Build::Pgo(bin),
+        Err(e) => {
+            let why = format!("{e:#}");
+            println!("bench: the profile-guided build failed, timing the plain build: {why}");
+            Build::Plain { why }
+        }
+    }
 }
 
 /// The benchmark corpus, its plain copy and their sizes.
@@ -620,6 +670,82 @@ fn jobs(tokensim: &Path, scenarios: &Scenarios) -> Vec<Job> {
     jobs
 }
 
+/// With the profile-guided build timed as tokensim, the plain release build's baseline and
+/// five-scenario replays (same arguments, their own output files), for comparison.
+fn plain_build_jobs(plain: &Path, scenarios: &Scenarios) -> Vec<Job> {
+    jobs(plain, scenarios)
+        .into_iter()
+        .filter_map(|mut job| {
+            let (name, task) = match job.name {
+                "baseline" => (
+                    PLAIN_BUILD_BASELINE,
+                    "baseline replay, plain build (`cargo build --release`, no PGO)",
+                ),
+                "scenarios" => (
+                    PLAIN_BUILD_SCENARIOS,
+                    "baseline + five scenarios, plain build (no PGO)",
+                ),
+                _ => return None,
+            };
+            let out = argv_output_index(&job.argv);
+            job.argv[out] = format!("{OUT_DIR}/{name}.json").into();
+            Some(Job::new(
+                name,
+                job.tool,
+                task,
+                std::mem::take(&mut job.argv),
+            ))
+        })
+        .collect()
+}
+
+/// The plain build's jobs when the profile-guided build is the one timed as tokensim.
+const PLAIN_BUILD_BASELINE: &str = "baseline-plain-build";
+const PLAIN_BUILD_SCENARIOS: &str = "scenarios-plain-build";
+
+/// One report written by both builds from the same arguments.
+struct BuildAgreement {
+    pgo: String,
+    plain: String,
+    same: bool,
+}
+
+/// Each plain-build report against the profile-guided build's, byte for byte (PGO changes how
+/// the code runs, never what it computes). Empty when only the plain build ran.
+fn compare_builds(root: &Path, jobs: &[Job]) -> Result<Vec<BuildAgreement>> {
+    let mut out = Vec::new();
+    for (pgo, plain) in [
+        ("baseline", PLAIN_BUILD_BASELINE),
+        ("scenarios", PLAIN_BUILD_SCENARIOS),
+    ] {
+        if !jobs.iter().any(|j| j.name == plain) {
+            continue;
+        }
+        let read = |name: &str| -> Result<(String, Vec<u8>)> {
+            let path = format!("{OUT_DIR}/{name}.json");
+            let bytes =
+                std::fs::read(root.join(&path)).with_context(|| format!("cannot read {path}"))?;
+            Ok((path, bytes))
+        };
+        let (pgo_path, a) = read(pgo)?;
+        let (plain_path, b) = read(plain)?;
+        println!(
+            "bench: {pgo_path} and {plain_path}: {}",
+            if a == b {
+                "byte-identical"
+            } else {
+                "DIFFERENT"
+            }
+        );
+        out.push(BuildAgreement {
+            pgo: pgo_path,
+            plain: plain_path,
+            same: a == b,
+        });
+    }
+    Ok(out)
+}
+
 /// Which corpus file a job reads, for the results table: `plain` ([`PLAIN`]) or `zstd`
 /// ([`CORPUS`]).
 fn input_of(job: &Job) -> &'static str {
@@ -672,9 +798,9 @@ fn records_of(job: &Job, root: &Path, corpus: &Corpus) -> Result<u64> {
     };
     let file = format!("{}.json", job.name);
     match job.name {
-        "baseline" | "baseline-zst" => from(&file, "/corpus/records_read"),
+        "baseline" | "baseline-zst" | PLAIN_BUILD_BASELINE => from(&file, "/corpus/records_read"),
         // The scenario report may change shape while scenarios are built; the corpus is the same.
-        "scenarios" | "stateless" | "cached" | "attributed" => {
+        "scenarios" | "stateless" | "cached" | "attributed" | PLAIN_BUILD_SCENARIOS => {
             Ok(from(&file, "/corpus/records_read").unwrap_or(corpus.records))
         }
         "duckdb" | "duckdb-zst" => from(&file, "/records"),
@@ -1090,11 +1216,13 @@ struct Setup {
     python: String,
     zstd: String,
     timer: &'static str,
+    /// Which build the tokensim rows time, in words.
+    build: String,
 }
 
 impl Setup {
     /// Read before the runs, so that the commit is the one the binary was built from.
-    fn collect(root: &Path, tokensim: &Path, timer: &Timer) -> Result<Setup> {
+    fn collect(root: &Path, tokensim: &Path, timer: &Timer, build: &Build) -> Result<Setup> {
         let proc = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
         let cpu_model = proc("/proc/cpuinfo")
             .lines()
@@ -1140,6 +1268,18 @@ impl Setup {
             python: output_of(root, "python3", &["--version"])?,
             zstd: zstd_version(root)?,
             timer: timer.describe(),
+            build: match build {
+                Build::Pgo(_) => "built with profile-guided optimization by `cargo xtask pgo` \
+                    (`xtask/src/pgo.rs`: the same source and release profile, trained on a \
+                    210,000-record corpus `tokensim gen` writes with other seeds than this one, \
+                    and on the demo corpus); the rows marked *plain build* time \
+                    `cargo build --release` of the same commit, whose reports must be \
+                    byte-identical"
+                    .to_owned(),
+                Build::Plain { why } => format!(
+                    "the plain `cargo build --release` (the profile-guided build failed: {why})"
+                ),
+            },
         })
     }
 }
@@ -1216,6 +1356,8 @@ struct Outcome<'a> {
     agreement: &'a Agreement,
     /// Each tool on the zstd file against the plain file.
     formats: &'a [FormatAgreement],
+    /// The plain build's reports against the profile-guided build's.
+    builds: &'a [BuildAgreement],
     /// The 1-minute load average when the runs started and when they ended.
     load: (Option<f64>, Option<f64>),
     claude_code: &'a ClaudeCodeOutcome,
@@ -1252,6 +1394,7 @@ fn render(o: &Outcome) -> String {
     render_setup(&mut md, o);
     render_results(&mut md, o);
     render_agreement(&mut md, o.agreement, o.formats);
+    render_builds(&mut md, o.builds);
     render_claude_code(&mut md, o);
     render_targets(&mut md, o);
     md
@@ -1272,9 +1415,10 @@ fn render_setup(w: &mut String, o: &Outcome) {
     );
     md!(
         w,
-        "- tokensim: {} (release profile), commit {}; worker threads: one per core (default).",
+        "- tokensim: {} (release profile), commit {}; worker threads: one per core (default); {}.",
         s.tokensim,
-        s.commit
+        s.commit,
+        s.build
     );
     md!(
         w,
@@ -1515,6 +1659,32 @@ fn render_claude_code(w: &mut String, o: &Outcome) {
     }
 }
 
+/// The two builds' reports, compared byte for byte.
+fn render_builds(w: &mut String, builds: &[BuildAgreement]) {
+    if builds.is_empty() {
+        return;
+    }
+    md!(
+        w,
+        "\nThe profile-guided and the plain build, same arguments (`cmp` of the JSON reports):\n"
+    );
+    md!(w, "| profile-guided build | plain build | result |");
+    md!(w, "|---|---|---|");
+    for b in builds {
+        md!(
+            w,
+            "| `{}` | `{}` | {} |",
+            b.pgo,
+            b.plain,
+            if b.same {
+                "byte-identical"
+            } else {
+                "**DIFFERENT**"
+            }
+        );
+    }
+}
+
 fn render_targets(w: &mut String, o: &Outcome) {
     let (base, base_rps) = o.job("baseline").expect("the baseline always runs");
     let (duck, _) = o.job("duckdb").expect("DuckDB always runs");
@@ -1542,6 +1712,20 @@ fn render_targets(w: &mut String, o: &Outcome) {
              of the plain file's) | context |",
             thousands(zst_rps as u64),
             zst_rps / base_rps * 100.0
+        );
+    }
+    if let Some((_, rps)) = o.job(PLAIN_BUILD_BASELINE) {
+        md!(
+            w,
+            "| context, not a target: the baseline replay, plain build (no PGO) | {} records/s | context |",
+            thousands(rps as u64),
+        );
+    }
+    if let Some((_, rps)) = o.job(PLAIN_BUILD_SCENARIOS) {
+        md!(
+            w,
+            "| context, not a target: five scenarios, plain build (no PGO) | {} records/s | context |",
+            thousands(rps as u64),
         );
     }
     match o.job("scenarios") {

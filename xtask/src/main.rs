@@ -9,6 +9,8 @@
 //!   generated log lines (`bench/claude_code.rs`; `bench claude-code` runs only that part).
 //! - `reports [--check]`: write the golden reports of the demo corpus in every format to
 //!   `reports/demo/`, or check that the committed ones are up to date (`reports.rs`).
+//! - `pgo`: build the release binary with profile-guided optimization, trained on a generated
+//!   corpus and the demo corpus, as `target/pgo/tokensim` (`pgo.rs`); the benchmark times it.
 //! - `fuzz [--seconds N] [TARGET...]`: run the importers' fuzz targets (`fuzz/`) for a bounded
 //!   time each; fails on any panic (`fuzz.rs`).
 
@@ -19,6 +21,7 @@ use anyhow::{bail, Context, Result};
 
 mod bench;
 mod fuzz;
+mod pgo;
 mod reports;
 #[cfg(test)]
 mod tidy;
@@ -72,7 +75,8 @@ fn main() -> Result<()> {
         }
         Some("bench") => bench::bench(),
         Some("reports") => reports::reports(std::env::args().nth(2).as_deref() == Some("--check")),
+        Some("pgo") => pgo::pgo(),
         Some("fuzz") => fuzz::fuzz(&std::env::args().skip(2).collect::<Vec<_>>()),
-        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB and ccusage, write reports/bench.md\n  bench claude-code  only the Claude Code import against ccusage, printed\n  reports [--check]  write (or check) the golden reports in reports/demo/\n  fuzz [--seconds N] [TARGET...]  fuzz every importer for N seconds each (default 60; needs nightly)"),
+        _ => bail!("usage: cargo xtask <task>\n\ntasks:\n  demo    regenerate corpora/demo.jsonl.zst (byte-identical)\n  bench   benchmark tokensim against DuckDB and ccusage, write reports/bench.md\n  bench claude-code  only the Claude Code import against ccusage, printed\n  reports [--check]  write (or check) the golden reports in reports/demo/\n  pgo     build target/pgo/tokensim with profile-guided optimization (the build the bench times)\n  fuzz [--seconds N] [TARGET...]  fuzz every importer for N seconds each (default 60; needs nightly)"),
     }
 }
