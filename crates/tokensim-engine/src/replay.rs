@@ -20,7 +20,7 @@ use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Block, Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
-    plan_into, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
+    plan_in, plan_into, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
 use crate::batch::BatchStats;
@@ -1695,7 +1695,11 @@ fn process_chunk(
         .reserve((1 + scenarios.len() - resimulating) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
     // Each record's counterfactuals, one a scenario: one vector for the chunk, read in place.
-    let mut planned: Vec<Planned> = Vec::with_capacity(scenarios.len());
+    // Slots written in place (`plan_in`): returning and pushing each counterfactual was most of
+    // a five-scenario run's memory copying in perf.
+    let mut planned: Vec<Planned> = (0..scenarios.len())
+        .map(|_| (Counterfactual::unplanned(ModelId(0)), Ok(Cost::default())))
+        .collect();
     for (pos, bytes, parsed) in chunk.parsed() {
         let line = match parsed {
             Ok(None) => {
@@ -1731,25 +1735,24 @@ fn process_chunk(
             // A call the cache stage re-simulates is priced there, once its split is known; here
             // it only has to be priceable (which the tokens never decide).
             // Its blocks go straight to the chunk's queue, taken back if the record fails.
-            planned.clear();
             let blocks = &mut res.pending.blocks;
             let before = blocks.len();
-            for (s, leader) in scenarios.iter().zip(leaders) {
+            for ((s, leader), (cf, cost)) in scenarios.iter().zip(leaders).zip(&mut planned) {
                 let start = blocks.len();
-                let cf = plan_into(s, &line, m, catalog, risk, blocks);
+                plan_in(s, &line, m, catalog, risk, blocks, cf);
                 let priced = if cf.decisions.cache_simulated {
                     if leader.is_some() {
                         // The leader's call carries the same blocks.
                         blocks.truncate(start);
                     }
                     catalog
-                        .check(cf.model, &terms(&cf, line.ts.day()))
+                        .check(cf.model, &terms(cf, line.ts.day()))
                         .map(|()| Err((start, blocks.len())))
                 } else {
-                    price_counterfactual(&cf, &cf.tokens, line.ts.day(), catalog).map(Ok)
+                    price_counterfactual(cf, &cf.tokens, line.ts.day(), catalog).map(Ok)
                 };
                 match priced {
-                    Ok(cost) => planned.push((cf, cost)),
+                    Ok(c) => *cost = c,
                     Err(e) => {
                         blocks.truncate(before);
                         return Err(e);
