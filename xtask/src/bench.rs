@@ -454,9 +454,10 @@ const INPUTS: [&str; 3] = [PLAIN, CORPUS, claude_code::LOG_DIR];
 
 /// Reads every file under `names` (files or directories, relative to `root`; a missing one is
 /// skipped), untimed, so that the next run finds them in the page cache. Done before every run,
-/// not once: this VM pages out page cache left unread for a few seconds (DAMON's `pageout`
-/// scheme, 128 MB a second), so a corpus read once beforehand was partly back on disk by the
-/// time its command ran again, a minute of other commands later.
+/// not once: this VM pages out page cache left unread for about a minute (DAMON's `pageout`
+/// scheme: regions not accessed for 12 aggregation intervals of 5 s, at up to 128 MB a second),
+/// so a corpus read once beforehand was partly back on disk by the time its command ran again,
+/// a minute of other commands later.
 fn warm_page_cache(root: &Path, names: &[&str]) -> Result<()> {
     fn read_all(path: &Path, buf: &mut [u8]) -> Result<()> {
         let shown = path.display();
@@ -1466,7 +1467,7 @@ fn render_setup(w: &mut String, o: &Outcome) {
         w,
         "- Timing: {}, every command {RUNS} times, interleaved; right before each run, untimed, \
          every input (both corpus files, the Claude Code logs) is read again so that the run \
-         finds it in the page cache (this VM pages out page cache left unread for a few seconds, \
+         finds it in the page cache (this VM pages out page cache left unread for about a minute, \
          so a file read once beforehand was partly back on disk by its next run). Wall time is the median, with \
          min and max; CPU is user + system time (median), above wall time when several cores \
          worked; peak RSS is the largest of the runs (MB = 10^6 bytes). Records/s = records \
