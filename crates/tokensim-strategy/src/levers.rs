@@ -102,8 +102,8 @@ pub struct Counterfactual {
 }
 
 impl Counterfactual {
-    /// A placeholder on `model` with the recorded nothing: no tokens, no decisions. For a slot
-    /// that [`plan_in`] fills.
+    /// A call on `model` that no lever has touched, with no tokens: a slot for [`plan_in`],
+    /// which starts every plan from it.
     pub fn unplanned(model: ModelId) -> Counterfactual {
         Counterfactual {
             model,
@@ -564,19 +564,11 @@ pub fn plan_in(
     cf: &mut Counterfactual,
 ) {
     *cf = Counterfactual {
-        model,
         tokens: Tokens::recorded(r),
         batch: r.service_tier == ServiceTier::Batch,
         us_residency: r.us_residency(),
         fast: r.speed == Speed::Fast,
-        simulate: None,
-        readable_delay_ns: 0,
-        may_hit: true,
-        auto: None,
-        decisions: Decisions::default(),
-        route: None,
-        escalated: None,
-        trimmed: None,
+        ..Counterfactual::unplanned(model)
     };
     let policy = s.cache.as_ref().map_or(CachePolicy::Recorded, |c| c.policy);
     let day = r.ts.day();
