@@ -20,7 +20,7 @@ use tokensim_quality::Priors;
 use tokensim_strategy::cache::Ttl;
 use tokensim_strategy::cache::{Block, Lookup, ScopeCache, Split};
 use tokensim_strategy::levers::{
-    plan_in, plan_into, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
+    plan_in, AutoPlan, Counterfactual, Decisions, ReuseStats, RiskModel, OPTIMAL_CHOICES,
 };
 
 use crate::batch::BatchStats;
@@ -1882,7 +1882,16 @@ fn process_chunk(
                     // The fidelity probe: re-simulated beside the scenarios, compared with the
                     // log, never priced.
                     let start = res.pending.blocks.len();
-                    let cf = plan_into(p, &line, model, catalog, risk, &mut res.pending.blocks);
+                    let mut cf = Counterfactual::unplanned(model);
+                    plan_in(
+                        p,
+                        &line,
+                        model,
+                        catalog,
+                        risk,
+                        &mut res.pending.blocks,
+                        &mut cf,
+                    );
                     if cf.decisions.cache_simulated {
                         let blocks = (start, res.pending.blocks.len());
                         res.queue((PROBE, PROBE), workspace, line.ts, pos, key, &cf, blocks);

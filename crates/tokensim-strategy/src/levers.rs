@@ -527,33 +527,20 @@ pub fn plan(
     risk: &dyn RiskModel,
 ) -> Counterfactual {
     let mut blocks = Vec::new();
-    let mut cf = plan_into(s, r, model, catalog, risk, &mut blocks);
+    let mut cf = Counterfactual::unplanned(model);
+    plan_in(s, r, model, catalog, risk, &mut blocks, &mut cf);
     if cf.decisions.cache_simulated {
         cf.simulate = Some(blocks);
     }
     cf
 }
 
-/// [`plan`], appending a re-simulated call's blocks to `blocks` instead of allocating a vector
-/// for them: `simulate` stays `None`, and when `decisions.cache_simulated` is set the call's
-/// blocks are the ones appended (nothing is appended otherwise). The replay engine plans every
-/// call of every scenario, and keeps the blocks of a chunk's calls side by side.
-pub fn plan_into(
-    s: &Scenario,
-    r: &Record,
-    model: ModelId,
-    catalog: &Catalog,
-    risk: &dyn RiskModel,
-    blocks: &mut Vec<Block>,
-) -> Counterfactual {
-    let mut cf = Counterfactual::unplanned(model);
-    plan_in(s, r, model, catalog, risk, blocks, &mut cf);
-    cf
-}
-
-/// [`plan_into`], writing the counterfactual over `cf` (whatever it held) instead of returning
-/// it: the replay engine plans five or more scenarios a record, and moving each counterfactual
-/// out of the call and into its list was most of a five-scenario run's memory copying in perf.
+/// [`plan`], for the replay engine, which plans every call of every scenario: the
+/// counterfactual is written over `cf`, whatever it held (returning each one and moving it into
+/// a list was most of a five-scenario run's memory copying in perf), and a re-simulated call's
+/// blocks are appended to `blocks` instead of a vector of their own (the engine keeps a chunk's
+/// side by side). `simulate` stays `None`; when `decisions.cache_simulated` is set, the call's
+/// blocks are the ones appended (nothing is appended otherwise).
 pub fn plan_in(
     s: &Scenario,
     r: &Record,

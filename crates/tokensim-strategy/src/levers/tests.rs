@@ -636,19 +636,22 @@ fn context_trim_under_replay_simulates_the_trimmed_blocks() {
     assert_eq!(cf.tokens.total_input(), 5800);
 }
 
-/// `plan_into` appends exactly the blocks `plan` would allocate (after what the buffer held),
-/// and plans the same call, for every cache policy, with and without a trim or routing.
+/// `plan_in` appends exactly the blocks `plan` would allocate (after what the buffer held),
+/// and plans the same call, for every cache policy, with and without a trim or routing, over
+/// whatever its slot held (the previous policy's plan).
 #[test]
-fn plan_into_appends_what_plan_allocates() {
+fn plan_in_appends_what_plan_allocates_over_any_earlier_plan() {
     let cat = Catalog::builtin();
     let r = record(CONVERSATION);
     let m = cat.resolve(&r.model).unwrap();
+    // Routing first, so that the plans after it must clear what it set.
     let levers = [
+        "[[route.rule]]\nwhen = {}\nto = \"claude-haiku-5-5\"\n",
         "",
         "[[caps.context_trim]]\ntokens = 6000\n",
-        "[[route.rule]]\nwhen = {}\nto = \"claude-haiku-5-5\"\n",
     ];
     let mut simulated = 0;
+    let mut slot = Counterfactual::unplanned(m);
     for lever in levers {
         for policy in ["recorded", "off", "replay", "auto", "optimal"] {
             let s = scenario(&cat, &format!("{lever}[cache]\npolicy = \"{policy}\"\n"));
@@ -660,7 +663,8 @@ fn plan_into_appends_what_plan_allocates() {
                 breakpoint: None,
             };
             let mut buf = vec![prior];
-            let mut into = plan_into(&s, &r, m, &cat, &Fixed(0), &mut buf);
+            plan_in(&s, &r, m, &cat, &Fixed(0), &mut buf, &mut slot);
+            let mut into = slot.clone();
             let sim = into.decisions.cache_simulated;
             assert_eq!(sim, cf.simulate.is_some(), "{lever} {policy}");
             assert_eq!(
