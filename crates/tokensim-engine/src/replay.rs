@@ -1694,9 +1694,9 @@ fn process_chunk(
     res.costs
         .reserve((1 + scenarios.len() - resimulating) * lines);
     let mut models: HashMap<String, Result<ModelId, PricingError>> = HashMap::default();
-    // Each record's counterfactuals, one a scenario: one vector for the chunk, read in place.
-    // Slots written in place (`plan_in`): returning and pushing each counterfactual was most of
-    // a five-scenario run's memory copying in perf.
+    // Each record's counterfactuals, one slot a scenario for the whole chunk, written and read
+    // in place (`plan_in`): returning and pushing each one was most of a five-scenario run's
+    // memory copying in perf. A record that fails leaves its slots to the next one.
     let mut planned: Vec<Planned> = (0..scenarios.len())
         .map(|_| (Counterfactual::unplanned(ModelId(0)), Ok(Cost::default())))
         .collect();
