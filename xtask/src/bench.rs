@@ -66,7 +66,7 @@ const PLAIN_PARTIAL: &str = "corpora/bench/bench.jsonl.partial";
 /// Records how [`CORPUS`] was generated, and its sizes.
 const SIDECAR: &str = "corpora/bench/bench.params.json";
 /// The five-scenario run: one per lever and all of them (kept fixed so runs compare over time).
-const FIVE: [&str; 5] = [
+pub(crate) const FIVE: [&str; 5] = [
     "scenarios/all-levers.toml",
     "scenarios/batch-async.toml",
     "scenarios/cache-auto.toml",
@@ -115,7 +115,7 @@ pub fn bench() -> Result<()> {
     let plain_build = build_release(&root)?;
     let build = build_pgo(&root);
     let tokensim = match &build {
-        Build::Pgo(bin) => bin.clone(),
+        Build::Pgo { bin, .. } => bin.clone(),
         Build::Plain { .. } => plain_build.clone(),
     };
     let mut corpus = ensure_corpus(&root, &tokensim)?;
@@ -125,7 +125,7 @@ pub fn bench() -> Result<()> {
     let scenarios = five_scenarios(&root, &tokensim)?;
     let setup = Setup::collect(&root, &tokensim, &timer, &build)?;
     let mut jobs = jobs(&tokensim, &scenarios);
-    if let Build::Pgo(_) = build {
+    if let Build::Pgo { .. } = build {
         jobs.extend(plain_build_jobs(&plain_build, &scenarios));
     }
     let logs = claude_code::ensure_logs(&root)?;
@@ -242,7 +242,11 @@ fn build_release(root: &Path) -> Result<PathBuf> {
 enum Build {
     /// `cargo xtask pgo`'s profile-guided binary, copied to `target/bench/tokensim-pgo`; the
     /// plain build runs beside it for the baseline and the five scenarios.
-    Pgo(PathBuf),
+    Pgo {
+        bin: PathBuf,
+        /// Records in its plain and zstd training corpora.
+        trained_on: (u64, u64),
+    },
     /// The plain release build only, because the profile-guided one could not be built.
     Plain { why: String },
 }
@@ -251,14 +255,22 @@ enum Build {
 /// A failure (no `llvm-tools` component, say) is reported and the plain build timed instead.
 fn build_pgo(root: &Path) -> Build {
     println!("bench: building the profile-guided binary (cargo xtask pgo)");
-    let built = crate::pgo::build(root).and_then(|bin| {
+    let built = crate::pgo::build(root).and_then(|built| {
         let snapshot = root.join(OUT_DIR).join("tokensim-pgo");
-        std::fs::copy(&bin, &snapshot)
-            .with_context(|| format!("cannot copy {} to {}", bin.display(), snapshot.display()))?;
-        Ok(snapshot)
+        std::fs::copy(&built.bin, &snapshot).with_context(|| {
+            format!(
+                "cannot copy {} to {}",
+                built.bin.display(),
+                snapshot.display()
+            )
+        })?;
+        Ok(Build::Pgo {
+            bin: snapshot,
+            trained_on: built.records,
+        })
     });
     match built {
-        Ok(bin) => Build::Pgo(bin),
+        Ok(build) => build,
         Err(e) => {
             let why = format!("{e:#}");
             println!("bench: the profile-guided build failed, timing the plain build: {why}");
@@ -1270,13 +1282,16 @@ impl Setup {
             zstd: zstd_version(root)?,
             timer: timer.describe(),
             build: match build {
-                Build::Pgo(_) => "built with profile-guided optimization by `cargo xtask pgo` \
-                    (`xtask/src/pgo.rs`: the same source and release profile, trained on a \
-                    210,000-record corpus `tokensim gen` writes with other seeds than this one, \
-                    and on the demo corpus); the rows marked *plain build* time \
-                    `cargo build --release` of the same commit, whose reports must be \
-                    byte-identical"
-                    .to_owned(),
+                Build::Pgo { trained_on, .. } => format!(
+                    "built with profile-guided optimization by `cargo xtask pgo` \
+                     (`xtask/src/pgo.rs`: the same source and release profile, trained on {} \
+                     plain and {} zstd records `tokensim gen` writes with other seeds than this \
+                     corpus's, and on the demo corpus); the rows marked *plain build* time \
+                     `cargo build --release` of the same commit, whose reports must be \
+                     byte-identical",
+                    thousands(trained_on.0),
+                    thousands(trained_on.1)
+                ),
                 Build::Plain { why } => format!(
                     "the plain `cargo build --release` (the profile-guided build failed: {why})"
                 ),

@@ -3,11 +3,11 @@
 //! The same source and release profile as `cargo build --release`, compiled twice:
 //!
 //! 1. instrumented (`-Cprofile-generate`), into `target/pgo/gen`;
-//! 2. run on a training workload ([`training`]): a corpus of about 210,000 records that
-//!    `tokensim gen` writes with other seeds than the benchmark's (`--seed 2` plain, `--seed 3`
-//!    zstd), replayed as recorded, with the benchmark's five scenarios and with every shipped
-//!    scenario (lever attribution on); then every other command once on the bundled demo corpus,
-//!    and the Claude Code importer on its committed test sessions;
+//! 2. run on a training workload ([`training`]): corpora `tokensim gen` writes with other seeds
+//!    than the benchmark's (`--seed 2`, three days at 70,000 requests a day, plain; `--seed 3`,
+//!    one day, zstd), replayed as recorded, with the benchmark's five scenarios ([`FIVE`]) and
+//!    with every shipped scenario (lever attribution on); then every other command once on the
+//!    bundled demo corpus, and the Claude Code importer on its committed test sessions;
 //! 3. the profiles merged with `llvm-profdata` (rustup's `llvm-tools` component, installed here
 //!    if missing) and the binary rebuilt with `-Cprofile-use`, into `target/pgo/use`; it is
 //!    copied to `target/pgo/tokensim`.
@@ -22,6 +22,8 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
+use crate::bench::FIVE;
+use crate::reports::{scenarios, DEMO};
 use crate::{cargo, root, run};
 
 /// Everything PGO writes, under the workspace root.
@@ -29,13 +31,26 @@ const DIR: &str = "target/pgo";
 
 /// `cargo xtask pgo`: builds `target/pgo/tokensim` and says where it is.
 pub fn pgo() -> Result<()> {
-    let bin = build(&root())?;
-    println!("pgo: wrote {}", bin.display());
+    let built = build(&root())?;
+    println!(
+        "pgo: wrote {} (trained on {} and {} generated records)",
+        built.bin.display(),
+        built.records.0,
+        built.records.1
+    );
     Ok(())
 }
 
-/// Builds the profile-guided binary and returns its path (`target/pgo/tokensim`).
-pub fn build(root: &Path) -> Result<PathBuf> {
+/// The profile-guided binary.
+pub struct Built {
+    /// `target/pgo/tokensim`.
+    pub bin: PathBuf,
+    /// Records in the plain and the zstd training corpus, as their replays read them.
+    pub records: (u64, u64),
+}
+
+/// Builds the profile-guided binary.
+pub fn build(root: &Path) -> Result<Built> {
     let host = host()?;
     let profdata = llvm_profdata(&host)?;
     let dir = root.join(DIR);
@@ -57,7 +72,7 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     )?;
 
     println!("pgo: training");
-    for (what, args) in training(&train) {
+    for (what, args) in training(root, &train)? {
         println!("pgo:   {what}");
         let out = Command::new(&instrumented)
             .current_dir(root)
@@ -93,47 +108,44 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     let bin = dir.join("tokensim");
     std::fs::copy(&built, &bin)
         .with_context(|| format!("cannot copy {} to {}", built.display(), bin.display()))?;
-    Ok(bin)
+    let records = |report: &str| -> Result<u64> {
+        let path = train.join(report);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        serde_json::from_str::<serde_json::Value>(&text)?
+            .pointer("/corpus/records_read")
+            .and_then(serde_json::Value::as_u64)
+            .with_context(|| format!("{}: no /corpus/records_read", path.display()))
+    };
+    Ok(Built {
+        bin,
+        records: (records(TRAIN_PLAIN_REPORT)?, records(TRAIN_ZST_REPORT)?),
+    })
 }
 
+/// The training replays of the two generated corpora, as recorded.
+const TRAIN_PLAIN_REPORT: &str = "baseline.json";
+const TRAIN_ZST_REPORT: &str = "zst.json";
+
 /// The training runs, each the arguments of one `tokensim` command run from the workspace root.
-fn training(train: &Path) -> Vec<(&'static str, Vec<String>)> {
+fn training(root: &Path, train: &Path) -> Result<Vec<(&'static str, Vec<String>)>> {
     let t = |name: &str| train.join(name).display().to_string();
     let (plain, zst, cc) = (t("train.jsonl"), t("train.jsonl.zst"), t("cc.jsonl"));
-    let demo = "corpora/demo.jsonl.zst".to_owned();
-    let five = [
-        "scenarios/all-levers.toml",
-        "scenarios/batch-async.toml",
-        "scenarios/cache-auto.toml",
-        "scenarios/cache-off.toml",
-        "scenarios/cache-replay.toml",
-    ];
-    let shipped = [
-        "scenarios/all-levers.toml",
-        "scenarios/batch-async.toml",
-        "scenarios/cache-auto-1h.toml",
-        "scenarios/cache-auto.toml",
-        "scenarios/cache-off.toml",
-        "scenarios/cache-optimal.toml",
-        "scenarios/cache-replay.toml",
-        "scenarios/caps-output.toml",
-        "scenarios/route-cascade.toml",
-        "scenarios/route-haiku.toml",
-        "scenarios/route-oracle.toml",
-        "scenarios/route-threshold.toml",
-    ];
+    let demo = DEMO.to_owned();
+    let shipped = scenarios(root)?;
+    let shipped: Vec<&str> = shipped.iter().map(String::as_str).collect();
     let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
-    let replay = |corpus: &str, out: &str, extra: &[&str]| {
+    let replay = |corpus: &str, out: &str, extra: Vec<String>| {
         let mut a = args(&["replay", "--corpus", corpus, "--no-progress"]);
         a.extend(args(&["--format", "json", "-o", &t(out)]));
-        a.extend(args(extra));
+        a.extend(extra);
         a
     };
-    let with_scenarios = |files: &[&'static str], no_attribution: bool| -> Vec<&'static str> {
-        let mut a = vec!["--scenario"];
-        a.extend_from_slice(files);
+    let with_scenarios = |files: &[&str], no_attribution: bool| -> Vec<String> {
+        let mut a = args(&["--scenario"]);
+        a.extend(args(files));
         if no_attribution {
-            a.push("--no-attribution");
+            a.push("--no-attribution".to_owned());
         }
         a
     };
@@ -152,18 +164,24 @@ fn training(train: &Path) -> Vec<(&'static str, Vec<String>)> {
             out,
         ])
     };
-    vec![
+    Ok(vec![
         ("gen: 3 days, plain", gen("2", "3", &plain)),
         ("gen: 1 day, zstd", gen("3", "1", &zst)),
-        ("replay: as recorded", replay(&plain, "baseline.json", &[])),
-        ("replay: as recorded, zstd", replay(&zst, "zst.json", &[])),
+        (
+            "replay: as recorded",
+            replay(&plain, TRAIN_PLAIN_REPORT, Vec::new()),
+        ),
+        (
+            "replay: as recorded, zstd",
+            replay(&zst, TRAIN_ZST_REPORT, Vec::new()),
+        ),
         (
             "replay: the benchmark's five scenarios",
-            replay(&plain, "five.json", &with_scenarios(&five, true)),
+            replay(&plain, "five.json", with_scenarios(&FIVE, true)),
         ),
         (
             "replay: every shipped scenario, with attribution",
-            replay(&plain, "shipped.json", &with_scenarios(&shipped, false)),
+            replay(&plain, "shipped.json", with_scenarios(&shipped, false)),
         ),
         (
             "replay: demo corpus, terminal tables",
@@ -234,8 +252,11 @@ fn training(train: &Path) -> Vec<(&'static str, Vec<String>)> {
                 &cc,
             ]),
         ),
-        ("replay: the imported sessions", replay(&cc, "cc.json", &[])),
-    ]
+        (
+            "replay: the imported sessions",
+            replay(&cc, "cc.json", Vec::new()),
+        ),
+    ])
 }
 
 /// `cargo build --release -p tokensim-cli` for the host triple into `target/pgo/<name>`, with

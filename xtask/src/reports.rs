@@ -11,10 +11,10 @@ use anyhow::{bail, Context, Result};
 use crate::{cargo, root, run};
 
 const DIR: &str = "reports/demo";
-const DEMO: &str = "corpora/demo.jsonl.zst";
+pub(crate) const DEMO: &str = "corpora/demo.jsonl.zst";
 
 /// The shipped scenarios, sorted by file name.
-fn scenarios(root: &Path) -> Result<Vec<String>> {
+pub(crate) fn scenarios(root: &Path) -> Result<Vec<String>> {
     let mut v: Vec<String> = std::fs::read_dir(root.join("scenarios"))
         .context("cannot list scenarios/")?
         .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
