@@ -282,6 +282,68 @@ fn a_truncated_zstd_file_is_an_error_not_a_short_read() {
     );
 }
 
+/// Errors come in corpus order whatever order the pool finishes chunks in: over a file of many
+/// chunks, strict mode names the first bad line (not a later one a faster thread reached
+/// first), and a bad line before a truncation is reported before the read failure behind it.
+#[test]
+fn the_first_error_in_corpus_order_is_the_one_reported_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = zstd::decode_all(&std::fs::read(root().join(DEMO)).unwrap()[..]).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    assert!(lines.len() > 5_000, "many 1 MiB chunks");
+    // The line's first `"input_tokens":N` becomes `-7`.
+    let bad = |l: &str| {
+        let key = "\"input_tokens\":";
+        let at = l.find(key).expect("a usage") + key.len();
+        let digits = l[at..].bytes().take_while(u8::is_ascii_digit).count();
+        format!("{}-7{}", &l[..at], &l[at + digits..])
+    };
+    let (first, later) = (lines.len() / 3, lines.len() * 2 / 3);
+    for i in [first, later] {
+        lines[i] = bad(&lines[i]);
+        assert_ne!(lines[i], text.lines().nth(i).unwrap(), "line {i} has usage");
+    }
+    let body = lines.join("\n") + "\n";
+    let plain = dir.path().join("two-bad.jsonl");
+    std::fs::write(&plain, &body).unwrap();
+    // The first bad line, early in the file, then a truncation a few chunks after it.
+    let mut early = lines.clone();
+    early[first] = text.lines().nth(first).unwrap().to_string();
+    early[20] = bad(&early[20]);
+    early[later] = text.lines().nth(later).unwrap().to_string();
+    let zst = zstd::encode_all((early.join("\n") + "\n").as_bytes(), 3).unwrap();
+    let cut = dir.path().join("cut.jsonl.zst");
+    // Cut after about 2.5 MB of text: the read fails while the chunk with the bad line may
+    // still be in the pool.
+    std::fs::write(&cut, &zst[..zst.len() / 24]).unwrap();
+    for threads in ["1", "2", "8"] {
+        let err = fails(&[
+            "replay",
+            "--corpus",
+            plain.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        let want = format!(
+            "two-bad.jsonl:{}: usage.input_tokens: must be a non-negative integer",
+            first + 1
+        );
+        assert!(err.contains(&want), "--threads {threads}: {err}");
+        let err = fails(&[
+            "replay",
+            "--corpus",
+            cut.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(
+            err.contains("cut.jsonl.zst:21: usage.input_tokens: must be a non-negative integer"),
+            "--threads {threads}: {err}"
+        );
+    }
+}
+
 #[test]
 fn strict_mode_stops_at_the_first_bad_record_naming_file_line_and_field() {
     let err = fails(&["replay", "--corpus", BAD]);

@@ -1,6 +1,6 @@
 //! The baseline replay: parse, validate, price as recorded, and tally by (workload, model, day).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::path::PathBuf;
@@ -71,7 +71,7 @@ pub struct Quarantined {
 
 /// Receives progress and quarantined lines while the replay runs, in corpus order.
 pub trait Sink {
-    /// Called after each batch of chunks with bytes read so far (on disk) and the total.
+    /// Called as chunks are merged, with bytes read so far (on disk) and the total.
     fn progress(&mut self, _done: u64, _total: u64) {}
     /// Called once per quarantined line, in corpus order.
     fn quarantined(&mut self, _q: &Quarantined) {}
@@ -515,10 +515,12 @@ pub fn replay(
             message: e.to_string(),
         })?
     };
-    pool.install(|| run(cfg, catalog, sink, reference_flag))
+    // This thread merges; the pool parses, prices and replays caches.
+    run(&pool, cfg, catalog, sink, reference_flag)
 }
 
 fn run(
+    pool: &rayon::ThreadPool,
     cfg: &ReplayConfig,
     catalog: &Catalog,
     sink: &mut (dyn Sink + Send),
@@ -568,6 +570,7 @@ fn run(
             ..cfg.clone()
         };
         let (out, _) = pass_in_order(
+            pool,
             &bare,
             catalog,
             &mut quiet,
@@ -599,6 +602,7 @@ fn run(
             ..cfg.clone()
         };
         choices = pass_in_order(
+            pool,
             &only,
             catalog,
             &mut quiet,
@@ -622,6 +626,7 @@ fn run(
         None => Probe::Hidden,
     };
     Ok(pass_in_order(
+        pool,
         cfg,
         catalog,
         sink,
@@ -635,7 +640,9 @@ fn run(
 
 /// One pass, started again in sorted mode when a cache scope goes back in time (then every later
 /// pass starts sorted).
+#[allow(clippy::too_many_arguments)]
 fn pass_in_order(
+    pool: &rayon::ThreadPool,
     cfg: &ReplayConfig,
     catalog: &Catalog,
     sink: &mut (dyn Sink + Send),
@@ -645,7 +652,7 @@ fn pass_in_order(
     risk: &dyn RiskModel,
 ) -> Result<(ReplayOutcome, Choices), ReplayError> {
     let once = |sink: &mut (dyn Sink + Send), sorted| {
-        pass(cfg, catalog, sink, reference_flag, sorted, mode, risk)
+        pass(pool, cfg, catalog, sink, reference_flag, sorted, mode, risk)
     };
     if let Some(done) = once(sink, *sorted_mode)? {
         return Ok(done);
@@ -853,7 +860,7 @@ impl ScopeQueue {
     }
 }
 
-/// The state of the cache stage across batches.
+/// The state of the cache stage across rounds.
 #[derive(Default)]
 struct CacheStage {
     states: HashMap<Scope, ScopeState>,
@@ -1181,7 +1188,25 @@ fn micro_usd(c: PicoUsd) -> u64 {
 
 /// One pass over the corpus. In streaming mode, returns `Ok(None)` when the cache stage finds the
 /// corpus out of time order (the caller starts again in sorted mode).
+/// What a pool task hands back to the merging thread.
+enum Done {
+    /// Chunk `n` (in reading order) and what it produced (boxed: a result is large).
+    Chunk(usize, Box<(Chunk, ChunkResult)>),
+    /// The cache stage after it replayed a round's calls, and what they produced (`None` when a
+    /// scope went back in time).
+    Drain(Box<CacheStage>, Option<Vec<Drained>>),
+}
+
+/// What the merging thread waits for: the reader's next chunk (`None` after the last), or a
+/// task's result.
+enum Event {
+    Read(Option<Result<Chunk, CorpusError>>),
+    Done(Done),
+}
+
+#[allow(clippy::too_many_arguments)]
 fn pass(
+    pool: &rayon::ThreadPool,
     cfg: &ReplayConfig,
     catalog: &Catalog,
     sink: &mut (dyn Sink + Send),
@@ -1229,22 +1254,21 @@ fn pass(
         ..Merged::default()
     };
     let mut cache = CacheStage::default();
-    // Eight chunks a thread when no call waits for the cache stage: a batch ends when its last
-    // chunk does, so the other threads idle for part of a chunk each batch (on the bench
-    // corpus's baseline, six interleaved runs each: wall min 2.67 -> 2.43 s, median 3.04 ->
-    // 2.78 s, with four and eight; RSS 58 -> 102 MB).
-    // Four when scenarios re-simulate the cache, and fewer when many do (attribution adds every
-    // lever subset), since each queues a call per line and three batches' calls are in flight at
-    // once: memory stays about that of eight re-simulating scenarios.
+    // A round is four chunks a thread (the pool holds at most a round of chunks, and the reader
+    // reads a round ahead): with no barrier between rounds, eight gained nothing on the bench
+    // corpus's baseline and took 77 MB of RSS instead of 47 (four interleaved runs each).
+    // Fewer when many scenarios re-simulate the cache (attribution adds every lever subset),
+    // since each queues a call per line and about three rounds' calls are in memory at once:
+    // memory stays about that of eight re-simulating scenarios.
     let resimulating = cfg.scenarios.iter().filter(|s| s.simulates_cache()).count();
     let queued_per_line = resimulating + usize::from(probe_scenario.is_some());
-    let per_thread = if queued_per_line == 0 { 8 } else { 4 };
-    let batch_len = (rayon::current_num_threads() * per_thread * 8 / queued_per_line.max(8))
-        .max(rayon::current_num_threads());
+    let per_thread = 4;
+    let round_len = (pool.current_num_threads() * per_thread * 8 / queued_per_line.max(8))
+        .max(pool.current_num_threads());
     // A reader thread reads (and for zstd decompresses and hashes), splits and finds the newlines
-    // of the next chunks while the pool works on the current batch (a plain file's chunks hash
-    // its blocks in the pool); the bounded channel keeps at most two batches in flight.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, CorpusError>>(batch_len * 2);
+    // of the next chunks while the pool works (a plain file's chunks hash its blocks in the
+    // pool); its bounded channel holds a round of chunks read ahead.
+    let (tx, rx) = crossbeam_channel::bounded::<Result<Chunk, CorpusError>>(round_len);
     let mut reader = match digests {
         Digests::Compute => reader.hashing(),
         Digests::Skip => reader,
@@ -1258,105 +1282,147 @@ fn pass(
         }
         reader.digests()
     });
-    // Three stages run at once, each on the previous one's output: the pool parses and prices
-    // batch N; the merge adds batch N-1's results to the run's (in chunk order, so ids and
-    // quarantine order stay deterministic) and queues its re-simulated calls by scope; the cache
-    // stage replays the calls queued from batch N-2 (a scope's replay is sequential, so alone it
-    // would leave cores idle). The cache stage's results are sums, merged a round later.
-    let mut reading = true;
-    // Batch N-1: each chunk's file and its result.
-    let mut parsed: Option<(Vec<u32>, Vec<ChunkResult>)> = None;
-    // Calls queued by the last merge (in sorted mode: by every merge so far).
-    let mut to_drain: Queued = Queued::default();
-    let mut drained: Vec<Drained> = Vec::new();
-    loop {
-        let mut batch: Vec<Chunk> = Vec::with_capacity(batch_len);
-        while reading && batch.len() < batch_len {
-            match rx.recv() {
-                Ok(chunk) => batch.push(chunk?),
-                Err(_) => reading = false,
+    // This thread hands each chunk to the pool as it arrives and merges the results in chunk
+    // order (so ids and quarantine order stay deterministic), queueing each chunk's
+    // re-simulated calls by scope; the pool parses and prices chunks without waiting for one
+    // another (a pool that waited for a whole batch idled for its slowest chunk). Every
+    // `round_len` chunks merged make a round, whose calls the cache stage replays as one task
+    // while the pool goes on parsing (a scope's replay is sequential; the stage replays scopes
+    // in parallel). Rounds are drained in order, one at a time; the stage's results are sums,
+    // merged when they come back. In sorted mode, every round's calls wait for the end.
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Done>();
+    let process = |chunk: &Chunk| {
+        process_chunk(
+            chunk,
+            catalog,
+            &thresholds,
+            &evaluated,
+            risk,
+            cfg.owner_tag.as_deref(),
+            probe_scenario.as_ref(),
+        )
+    };
+    let process = &process;
+    // In sorted mode: every round's calls, by scope.
+    let mut to_drain = Queued::default();
+    let streamed = pool.in_place_scope(|s| -> Result<bool, ReplayError> {
+        let mut reading = true;
+        // Chunks handed to the pool, and merged, so far.
+        let (mut dispatched, mut merged) = (0usize, 0usize);
+        // Results that came back before an earlier chunk's: `waiting[i]` is chunk `merged + i`.
+        let mut waiting: VecDeque<Option<Box<(Chunk, ChunkResult)>>> = VecDeque::new();
+        // The calls queued by the round being merged; complete rounds waiting for the stage.
+        let mut queued = Queued::default();
+        let mut rounds: VecDeque<Queued> = VecDeque::new();
+        // The cache stage, `None` while it drains a round on the pool.
+        let mut stage = Some(std::mem::take(&mut cache));
+        // A read error ends the reading, and the run once every chunk before it is merged
+        // (whose bad lines come first, in corpus order).
+        let mut read_error: Option<CorpusError> = None;
+        loop {
+            if merged == dispatched {
+                if let Some(e) = read_error.take() {
+                    return Err(ReplayError::from(e));
+                }
             }
-        }
-        let drain_now = !sorted_mode && !to_drain.is_empty();
-        if batch.is_empty() && parsed.is_none() && !drain_now && drained.is_empty() {
-            break;
-        }
-        let jobs = if drain_now {
-            std::mem::take(&mut to_drain)
-        } else {
-            Queued::default()
-        };
-        let to_merge = parsed.take();
-        let merge_drained_now = std::mem::take(&mut drained);
-        let ((results, replayed), merged) = rayon::join(
-            || {
-                rayon::join(
-                    || -> Vec<ChunkResult> {
-                        batch
-                            .par_iter()
-                            .map(|c| {
-                                process_chunk(
-                                    c,
-                                    catalog,
-                                    &thresholds,
-                                    &evaluated,
-                                    risk,
-                                    cfg.owner_tag.as_deref(),
-                                    probe_scenario.as_ref(),
-                                )
-                            })
-                            .collect()
-                    },
-                    || {
-                        if drain_now {
-                            cache.drain(jobs, catalog, true, mode)
-                        } else {
-                            Some(Vec::new())
+            // The pool holds at most a round of chunks, and none while a complete round waits
+            // for the stage: the calls in memory stay about three rounds'.
+            let room = reading && dispatched - merged < round_len && rounds.is_empty();
+            let busy = dispatched > merged || stage.is_none();
+            let event = match (room, busy) {
+                (false, false) => break,
+                (true, false) => Event::Read(rx.recv().ok()),
+                (false, true) => Event::Done(done_rx.recv().expect("a task is running")),
+                (true, true) => crossbeam_channel::select! {
+                    recv(rx) -> chunk => Event::Read(chunk.ok()),
+                    recv(done_rx) -> done => Event::Done(done.expect("a task is running")),
+                },
+            };
+            match event {
+                Event::Read(None) => reading = false,
+                Event::Read(Some(Err(e))) => {
+                    reading = false;
+                    read_error = Some(e);
+                }
+                Event::Read(Some(Ok(chunk))) => {
+                    let (n, done_tx) = (dispatched, done_tx.clone());
+                    s.spawn(move |_| {
+                        let res = process(&chunk);
+                        // The receiver outlives the scope: a send only fails after an error
+                        // ended the run.
+                        let _ = done_tx.send(Done::Chunk(n, Box::new((chunk, res))));
+                    });
+                    dispatched += 1;
+                }
+                Event::Done(Done::Chunk(n, done)) => {
+                    let at = n - merged;
+                    if waiting.len() <= at {
+                        waiting.resize_with(at + 1, || None);
+                    }
+                    waiting[at] = Some(done);
+                    while let Some(Some(done)) = waiting.front_mut().map(Option::take) {
+                        waiting.pop_front();
+                        let (chunk, res) = *done;
+                        m.add_chunk(chunk.file, res, &mut queued, cfg, &paths, &mut *sink)?;
+                        recycler.give(chunk.into_buffer());
+                        merged += 1;
+                        if merged % round_len == 0 {
+                            rounds.push_back(std::mem::take(&mut queued));
                         }
-                    },
-                )
-            },
-            || -> Result<Queued, ReplayError> {
-                m.add_drained(merge_drained_now);
-                let mut queued = Queued::default();
-                if let Some((files, results)) = to_merge {
-                    for (file, res) in files.into_iter().zip(results) {
-                        m.add_chunk(file, res, &mut queued, cfg, &paths, &mut *sink)?;
+                    }
+                    // `waiting` keeps its empty front slot when the next chunk is not back.
+                    sink.progress(progress.load(Ordering::Relaxed), total_bytes);
+                }
+                Event::Done(Done::Drain(back, replayed)) => {
+                    // `None`: a scope went back in time.
+                    let Some(replayed) = replayed else {
+                        return Ok(false);
+                    };
+                    m.add_drained(replayed);
+                    stage = Some(*back);
+                }
+            }
+            // The last round is whatever the last chunks queued.
+            if !reading && merged == dispatched && !queued.is_empty() {
+                rounds.push_back(std::mem::take(&mut queued));
+            }
+            if sorted_mode {
+                for round in rounds.drain(..) {
+                    for (scope, jobs) in round {
+                        to_drain.entry(scope).or_default().extend(jobs);
                     }
                 }
-                Ok(queued)
-            },
-        );
-        // On an error, returning drops the receiver, which stops the reader thread at its next
-        // send.
-        let queued = merged?;
-        let Some(replayed) = replayed else {
-            // A scope went back in time.
+            } else if stage.is_some() && !rounds.is_empty() {
+                let round = rounds.pop_front().expect("a round waits");
+                let mut st = stage.take().expect("the stage is idle");
+                let done_tx = done_tx.clone();
+                s.spawn(move |_| {
+                    let replayed = st.drain(round, catalog, true, mode);
+                    let _ = done_tx.send(Done::Drain(Box::new(st), replayed));
+                });
+            }
+        }
+        cache = stage.take().expect("no drain is running at the end");
+        Ok(true)
+    });
+    let streamed = match streamed {
+        Ok(done) => done,
+        Err(e) => {
+            // Dropping the receiver stops the reader thread at its next send.
             drop(rx);
             let _ = reader_thread.join();
-            return Ok(None);
-        };
-        drained = replayed;
-        if sorted_mode {
-            for (scope, jobs) in queued {
-                to_drain.entry(scope).or_default().extend(jobs);
-            }
-        } else {
-            to_drain = queued;
+            return Err(e);
         }
-        if !batch.is_empty() {
-            let files: Vec<u32> = batch.iter().map(|c| c.file).collect();
-            for chunk in batch {
-                recycler.give(chunk.into_buffer());
-            }
-            parsed = Some((files, results));
-        }
-        sink.progress(progress.load(Ordering::Relaxed), total_bytes);
+    };
+    if !streamed {
+        drop(rx);
+        let _ = reader_thread.join();
+        return Ok(None);
     }
     if sorted_mode {
         // Every re-simulated call, each scope sorted.
-        let done = cache
-            .drain(std::mem::take(&mut to_drain), catalog, false, mode)
+        let done = pool
+            .install(|| cache.drain(std::mem::take(&mut to_drain), catalog, false, mode))
             .expect("a drain that does not stream does not check order");
         m.add_drained(done);
     }
