@@ -1186,8 +1186,6 @@ fn micro_usd(c: PicoUsd) -> u64 {
     u64::try_from(c.0.max(0) / 1_000_000).unwrap_or(u64::MAX)
 }
 
-/// One pass over the corpus. In streaming mode, returns `Ok(None)` when the cache stage finds the
-/// corpus out of time order (the caller starts again in sorted mode).
 /// What a pool task hands back to the merging thread.
 enum Done {
     /// Chunk `n` (in reading order) and what it produced (boxed: a result is large).
@@ -1204,6 +1202,8 @@ enum Event {
     Done(Done),
 }
 
+/// One pass over the corpus. In streaming mode, returns `Ok(None)` when the cache stage finds the
+/// corpus out of time order (the caller starts again in sorted mode).
 #[allow(clippy::too_many_arguments)]
 fn pass(
     pool: &rayon::ThreadPool,
