@@ -246,14 +246,19 @@ fn multi_pass_runs_report_each_files_digest() {
     );
 }
 
+/// The demo corpus as plain JSONL: many 1 MiB blocks and chunks.
+fn demo_plain() -> Vec<u8> {
+    let raw = zstd::decode_all(&std::fs::read(root().join(DEMO)).unwrap()[..]).unwrap();
+    assert!(raw.len() > 8 << 20, "many 1 MiB blocks");
+    raw
+}
+
 /// A plain file of many blocks: its chunks hash their blocks wherever they are parsed, and the
 /// merged digest is still the file's, what `b3sum FILE` prints, whatever the thread count.
 #[test]
 fn a_plain_files_digest_hashed_block_by_block_is_the_files() {
     let dir = tempfile::tempdir().unwrap();
-    let raw = zstd::decode_all(&std::fs::read(root().join("corpora/demo.jsonl.zst")).unwrap()[..])
-        .unwrap();
-    assert!(raw.len() > 8 << 20, "many 1 MiB blocks");
+    let raw = demo_plain();
     let plain = dir.path().join("demo.jsonl");
     std::fs::write(&plain, &raw).unwrap();
     let want = blake3::hash(&raw).to_hex().to_string();
@@ -288,10 +293,9 @@ fn a_truncated_zstd_file_is_an_error_not_a_short_read() {
 #[test]
 fn the_first_error_in_corpus_order_is_the_one_reported_whatever_the_threads() {
     let dir = tempfile::tempdir().unwrap();
-    let raw = zstd::decode_all(&std::fs::read(root().join(DEMO)).unwrap()[..]).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    assert!(lines.len() > 5_000, "many 1 MiB chunks");
+    let text = String::from_utf8(demo_plain()).unwrap();
+    let original: Vec<&str> = text.lines().collect();
+    assert!(original.len() > 5_000, "thousands of lines");
     // The line's first `"input_tokens":N` becomes `-7`.
     let bad = |l: &str| {
         let key = "\"input_tokens\":";
@@ -299,24 +303,53 @@ fn the_first_error_in_corpus_order_is_the_one_reported_whatever_the_threads() {
         let digits = l[at..].bytes().take_while(u8::is_ascii_digit).count();
         format!("{}-7{}", &l[..at], &l[at + digits..])
     };
-    let (first, later) = (lines.len() / 3, lines.len() * 2 / 3);
-    for i in [first, later] {
-        lines[i] = bad(&lines[i]);
-        assert_ne!(lines[i], text.lines().nth(i).unwrap(), "line {i} has usage");
+    // The corpus with the lines at `at` made bad.
+    let with_bad = |at: &[usize]| {
+        let mut body = String::with_capacity(text.len() + 16);
+        for (i, l) in original.iter().enumerate() {
+            body.push_str(&if at.contains(&i) {
+                bad(l)
+            } else {
+                l.to_string()
+            });
+            body.push('\n');
+        }
+        body
+    };
+    let (first, later) = (original.len() / 3, original.len() * 2 / 3);
+    for i in [20, first, later] {
+        assert_ne!(bad(original[i]), original[i], "line {i} has usage");
     }
-    let body = lines.join("\n") + "\n";
     let plain = dir.path().join("two-bad.jsonl");
-    std::fs::write(&plain, &body).unwrap();
-    // The first bad line, early in the file, then a truncation a few chunks after it.
-    let mut early = lines.clone();
-    early[first] = text.lines().nth(first).unwrap().to_string();
-    early[20] = bad(&early[20]);
-    early[later] = text.lines().nth(later).unwrap().to_string();
-    let zst = zstd::encode_all((early.join("\n") + "\n").as_bytes(), 3).unwrap();
+    std::fs::write(&plain, with_bad(&[first, later])).unwrap();
+    // The first bad line, in the first chunk, then a truncation right after that chunk: the
+    // shortest prefix of the compressed file that still decompresses to more than one 1 MiB
+    // block of text. The reader hands out the first chunk and fails a few zstd blocks later,
+    // almost always before the pool has parsed that chunk.
+    let zst = zstd::encode_all(with_bad(&[20]).as_bytes(), 3).unwrap();
+    let text_before_error = |prefix: &[u8]| {
+        let mut d = zstd::stream::read::Decoder::new(prefix).unwrap();
+        let (mut n, mut buf) = (0, vec![0; 1 << 16]);
+        while let Ok(k @ 1..) = std::io::Read::read(&mut d, &mut buf) {
+            n += k;
+        }
+        n
+    };
+    let (mut lo, mut hi) = (0, zst.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if text_before_error(&zst[..mid]) > 1 << 20 {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    assert!(
+        text_before_error(&zst[..lo]) < 2 << 20,
+        "one whole chunk, not two"
+    );
     let cut = dir.path().join("cut.jsonl.zst");
-    // Cut after about 2.5 MB of text: the read fails while the chunk with the bad line may
-    // still be in the pool.
-    std::fs::write(&cut, &zst[..zst.len() / 24]).unwrap();
+    std::fs::write(&cut, &zst[..lo]).unwrap();
     for threads in ["1", "2", "8"] {
         let err = fails(&[
             "replay",

@@ -1583,8 +1583,8 @@ fn render_setup(w: &mut String, o: &Outcome) {
 }
 
 /// Other processes' share of the machine's CPU time during the runs above which the report
-/// warns. A quiet VM here measured about 0.7% (13 ticks in 20 s idle; a baseline run and its
-/// `cat` left 0.6 CPU-s to the kernel's page-cache threads).
+/// warns. Two bench runs on this VM with nothing else started measured 0.2% and 0.3%; the idle
+/// VM was busy 13 ticks in 20 s (0.3%).
 const OTHERS_WARN_PERCENT: f64 = 5.0;
 
 fn render_results(w: &mut String, o: &Outcome) {
